@@ -1,0 +1,94 @@
+"""Typed records passed between stages. Unknown fields are rejected.
+
+Between processes records travel as files: raw items and failures as JSON Lines
+(bronze), articles as Parquet with ``ARTICLE_SCHEMA`` (silver and after).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RawItem(_Record):
+    """One article URL the spider discovered for the logical day."""
+
+    site: str
+    logical_date: date
+    url: str
+    publication_slug: str | None = None
+    listing_date: date | None = None  # the date the listing showed next to the link
+    status: int | None = None  # HTTP status; None when no response arrived
+    error: str | None = None  # why the fetch failed; None when it succeeded
+    warc_file: str | None = None  # relative to the partition's raw dir
+    warc_record_id: str | None = None
+    fetched_at: datetime
+
+
+class PageFailure(_Record):
+    """Any URL (listing, home, article, robots) that could not be fetched."""
+
+    site: str
+    logical_date: date
+    url: str
+    kind: str  # home | listing | article | other
+    status: int | None = None
+    reason: str
+    failed_at: datetime
+
+
+@dataclass(frozen=True)
+class LedgerCounts:
+    """The reconciliation of one (site, day): discovered = loaded + duplicates + quarantined + failed."""
+
+    discovered: int = 0
+    fetched: int = 0
+    failed: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    loaded: int = 0
+
+    @property
+    def reconciles(self) -> bool:
+        return self.discovered == self.loaded + self.duplicates + self.quarantined + self.failed
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+# One row per article, from transform onwards (staged, validated and, with
+# "reasons", quarantined partitions).
+ARTICLE_SCHEMA = pa.schema(
+    [
+        pa.field("site", pa.string(), nullable=False),
+        pa.field("logical_date", pa.date32(), nullable=False),
+        pa.field("url", pa.string(), nullable=False),  # as fetched
+        pa.field("canonical_url", pa.string(), nullable=False),
+        pa.field("publication_slug", pa.string()),
+        pa.field("publication_name", pa.string()),
+        pa.field("aggregator_id", pa.int64()),  # the aggregator's own sequential id
+        pa.field("title", pa.string()),
+        pa.field("body", pa.string()),  # blocks joined with blank lines
+        pa.field("subheadings", pa.list_(pa.string())),
+        pa.field("published_date", pa.date32()),  # local date in the site's time zone
+        pa.field("language", pa.string()),
+        pa.field("source_url", pa.string()),  # the original publisher's article
+        pa.field("thumbnail_url", pa.string()),
+        pa.field("content_hash", pa.string()),
+        pa.field("word_count", pa.int32()),
+        pa.field("extraction", pa.string()),  # selectors | fallback | failed
+        pa.field("error", pa.string()),  # why extraction or parsing fell short
+        pa.field("warc_file", pa.string()),
+        pa.field("warc_record_id", pa.string()),
+        pa.field("fetched_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+QUARANTINE_SCHEMA = ARTICLE_SCHEMA.append(pa.field("reasons", pa.list_(pa.string())))

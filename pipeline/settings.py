@@ -1,0 +1,56 @@
+"""Runtime configuration, read once from the environment and passed in explicitly.
+
+Nothing deep in the code reads the environment: stages receive a ``Settings``.
+That keeps two configurations in one test possible (see docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+ENV_DATA_DIR = "PRESSETL_DATA_DIR"
+ENV_WAREHOUSE_URL = "PRESSETL_WAREHOUSE_URL"
+ENV_PROFILES_DIR = "PRESSETL_PROFILES_DIR"
+ENV_BASE_URL_PREFIX = "PRESSETL_BASE_URL_"  # PRESSETL_BASE_URL_MAGHRESS_FR=http://127.0.0.1:8000
+ENV_CONTACT_URL = "PRESSETL_CONTACT_URL"
+
+DEFAULT_CONTACT_URL = "https://github.com/pressetl/pressetl#contact"
+
+
+def default_warehouse_url(data_dir: Path) -> str:
+    return f"duckdb:///{data_dir / 'warehouse.duckdb'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    warehouse_url: str
+    profiles_dir: Path = REPO_ROOT / "profiles"
+    contact_url: str = DEFAULT_CONTACT_URL
+    # site name -> base URL replacing the profile's own (devsite in demo and tests)
+    base_url_overrides: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get(ENV_DATA_DIR, "data")).resolve()
+        base_urls = {
+            key[len(ENV_BASE_URL_PREFIX):].lower().replace("_", "-"): value
+            for key, value in env.items()
+            if key.startswith(ENV_BASE_URL_PREFIX) and value
+        }
+        settings = cls(
+            data_dir=data_dir,
+            warehouse_url=env.get(ENV_WAREHOUSE_URL) or default_warehouse_url(data_dir),
+            profiles_dir=Path(env.get(ENV_PROFILES_DIR, REPO_ROOT / "profiles")),
+            contact_url=env.get(ENV_CONTACT_URL, DEFAULT_CONTACT_URL),
+            base_url_overrides=base_urls,
+        )
+        return replace(settings, **overrides) if overrides else settings
+
+    def with_base_url(self, site: str, base_url: str) -> Settings:
+        return replace(self, base_url_overrides={**self.base_url_overrides, site: base_url})
