@@ -17,6 +17,7 @@ ENV_WAREHOUSE_URL = "PRESSETL_WAREHOUSE_URL"
 ENV_PROFILES_DIR = "PRESSETL_PROFILES_DIR"
 ENV_BASE_URL_PREFIX = "PRESSETL_BASE_URL_"  # PRESSETL_BASE_URL_MAGHRESS_FR=http://127.0.0.1:8000
 ENV_CONTACT_URL = "PRESSETL_CONTACT_URL"
+ENV_POLITE = "PRESSETL_POLITE"  # "0" only against our own devsite
 
 DEFAULT_CONTACT_URL = "https://github.com/pressetl/pressetl#contact"
 
@@ -31,6 +32,7 @@ class Settings:
     warehouse_url: str
     profiles_dir: Path = REPO_ROOT / "profiles"
     contact_url: str = DEFAULT_CONTACT_URL
+    polite: bool = True
     # site name -> base URL replacing the profile's own (devsite in demo and tests)
     base_url_overrides: dict[str, str] = field(default_factory=dict)
 
@@ -39,7 +41,7 @@ class Settings:
         env = os.environ if environ is None else environ
         data_dir = Path(env.get(ENV_DATA_DIR, "data")).resolve()
         base_urls = {
-            key[len(ENV_BASE_URL_PREFIX):].lower().replace("_", "-"): value
+            key[len(ENV_BASE_URL_PREFIX) :].lower().replace("_", "-"): value
             for key, value in env.items()
             if key.startswith(ENV_BASE_URL_PREFIX) and value
         }
@@ -48,6 +50,7 @@ class Settings:
             warehouse_url=env.get(ENV_WAREHOUSE_URL) or default_warehouse_url(data_dir),
             profiles_dir=Path(env.get(ENV_PROFILES_DIR, REPO_ROOT / "profiles")),
             contact_url=env.get(ENV_CONTACT_URL, DEFAULT_CONTACT_URL),
+            polite=env.get(ENV_POLITE, "1").lower() not in {"0", "false", "no", "off"},
             base_url_overrides=base_urls,
         )
         return replace(settings, **overrides) if overrides else settings

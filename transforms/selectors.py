@@ -9,7 +9,7 @@ XPATH_PREFIX = "xpath:"
 
 def select(node: Selector, selector: str) -> SelectorList:
     if selector.startswith(XPATH_PREFIX):
-        return node.xpath(selector[len(XPATH_PREFIX):])
+        return node.xpath(selector[len(XPATH_PREFIX) :])
     return node.css(selector)
 
 

@@ -1,0 +1,59 @@
+"""build_article on devsite's article pages reproduces devsite's ground truth, field by field.
+
+devsite renders each article from an ``ExpectedArticle`` in the classic layout,
+drifted, or broken; a correct transform gets back exactly what went in.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline.profiles import load_profile_file
+from pipeline.records import RawItem
+from transforms.article import build_article
+
+article_page = pytest.importorskip("devsite.article_page").article_page
+World = pytest.importorskip("devsite.world").World
+Faults = pytest.importorskip("devsite.model").Faults
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = "http://127.0.0.1:8123"
+DAY = date(2024, 5, 2)
+SITE = "maghress-fr"
+
+
+@pytest.mark.parametrize("drift", [False, True], ids=["classic", "drift"])
+def test_rows_match_devsite_ground_truth(drift: bool) -> None:
+    profile = load_profile_file(ROOT / "profiles" / f"{SITE}.yaml").with_base_url(BASE)
+    world = World(date(2024, 5, 10), Faults(drift=drift, broken_share=0.1))
+    articles = world.articles_for_day(SITE, DAY)
+    assert articles, "devsite published nothing that day"
+    assert any(a.broken for a in articles) and not all(a.broken for a in articles)
+
+    for expected in articles:
+        html = article_page(world, world.site(SITE), expected)
+        raw = RawItem(site=SITE, logical_date=DAY, url=BASE + expected.path, fetched_at=datetime.now(UTC))
+        row = build_article(raw, html, profile)
+        where = expected.path
+        assert row["canonical_url"] == expected.canonical_url, where
+        assert (row["publication_slug"], row["aggregator_id"]) == (
+            expected.publication_slug,
+            expected.aggregator_id,
+        ), where
+        assert row["publication_name"] == expected.publication_name, where
+        assert row["published_date"] == expected.published_date, where
+        assert row["source_url"] == expected.source_url, where
+        if expected.broken:
+            assert row["extraction"] == "failed", where
+            assert row["title"] is None and row["body"] is None, where
+            continue
+        assert row["extraction"] == ("fallback" if drift else "selectors"), where
+        assert row["title"] == expected.title, where
+        assert row["body"] == expected.body, where
+        assert tuple(row["subheadings"]) == expected.subheadings, where
+        if not drift:
+            assert row["error"] is None, where
+            assert row["thumbnail_url"] == expected.thumbnail_url, where

@@ -1,0 +1,420 @@
+"""From an article page's HTML to its parts: title, publication line, body blocks, links.
+
+``extract_with_profile`` reads the page with the site profile's selectors; the
+page is parsed once, with lxml, and trafilatura runs only when the selectors
+find neither title nor body (layout drift), as ``extract_generic``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urljoin
+
+from parsel import Selector
+
+from pipeline.profiles import SiteProfile
+from transforms.dates import split_publication_line
+from transforms.selectors import select
+from transforms.text import clean_text, is_boilerplate
+
+BlockKind = Literal["paragraph", "subheading", "question", "answer"]
+Extraction = Literal["selectors", "fallback", "failed"]
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: BlockKind
+    text: str
+
+
+@dataclass(frozen=True)
+class ExtractedPage:
+    title: str | None = None
+    publication_line: str | None = None
+    publication_name: str | None = None
+    date_text: str | None = None
+    blocks: tuple[Block, ...] = ()
+    source_url: str | None = None  # the original publisher's article
+    thumbnail_url: str | None = None
+    author: str | None = None
+    language_declared: str | None = None  # <html lang>
+    extraction: Extraction = "failed"
+    error: str | None = None  # what fell short; None when nothing did
+
+
+# --- HTML → blocks ---------------------------------------------------------------
+
+# HTML and trafilatura's XML ("head", "lb", "list", "item", "quote", "hi") share one walker.
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "head"})
+_LINE_BREAKS = frozenset({"br", "lb", "hr"})
+_BLOCKS = frozenset(
+    {
+        "p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote", "quote",
+        "ul", "ol", "li", "list", "item", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr",
+        "td", "th", "caption", "pre", "center", "address", "details", "summary",
+    }
+)  # fmt: skip
+# Never text of the article: code, embeds, form controls, media and their captions.
+_SKIPPED = frozenset(
+    {
+        "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "canvas",
+        "video", "audio", "img", "picture", "figure", "graphic", "form", "button", "input", "select",
+        "textarea", "label", "nav", "title", "meta", "link",
+    }
+)  # fmt: skip
+_BOLD = frozenset({"strong", "b"})
+
+
+@dataclass
+class _RawBlock:
+    kind: BlockKind
+    parts: list[str]
+    link_chars: int
+    links: int
+
+
+def _is_wholly_bold(el) -> bool:
+    children = [c for c in el if isinstance(c.tag, str)]
+    if len(children) != 1 or (el.text or "").strip() or (children[0].tail or "").strip():
+        return False
+    child = children[0]
+    return child.tag in _BOLD or (child.tag == "hi" and "#b" in (child.get("rend") or ""))
+
+
+def _is_question(el) -> bool:
+    return "question" in (el.get("class") or "").split() or _is_wholly_bold(el)
+
+
+class _BlockCollector:
+    """Walks element trees in document order and cuts their text into blocks.
+
+    Block elements and line breaks end a block; inline elements (links,
+    emphasis, spans) flow into the current one. Link text is counted so
+    that lists of headlines (tickers, related articles) can be dropped.
+    """
+
+    def __init__(self) -> None:
+        self.raw: list[_RawBlock] = []
+        self._parts: list[str] = []
+        self._link_chars = 0
+        self._links = 0
+        self._kind: BlockKind = "paragraph"
+
+    def add_element(self, el) -> None:
+        """The element as the page shows it: a selected <h3> is a subheading, a <p> a paragraph."""
+        self._node(el, in_link=False)
+        self._flush()
+
+    def add_content(self, el) -> None:
+        """The element's text whatever its tag (a title selector may well point at <title>)."""
+        self._flow(el, in_link=False)
+        self._flush()
+
+    def add_text(self, text: str) -> None:
+        self._parts.append(text)
+        self._flush()
+
+    def _flush(self) -> None:
+        if self._parts:
+            self.raw.append(_RawBlock(self._kind, self._parts, self._link_chars, self._links))
+            self._parts, self._link_chars, self._links = [], 0, 0
+
+    def _text(self, text: str | None, in_link: bool) -> None:
+        if text:
+            self._parts.append(text)
+            if in_link:
+                self._link_chars += len(text.strip())
+
+    def _flow(self, el, in_link: bool) -> None:
+        self._text(el.text, in_link)
+        for child in el:
+            self._node(child, in_link)
+            self._text(child.tail, in_link)
+
+    def _node(self, el, in_link: bool) -> None:
+        tag = el.tag
+        if not isinstance(tag, str):  # comments, processing instructions
+            return
+        tag = tag.lower()
+        if tag in _SKIPPED:
+            return
+        if tag in _LINE_BREAKS:
+            self._flush()
+            return
+        if tag in _HEADINGS:
+            kind: BlockKind | None = "subheading"
+        elif tag in _BLOCKS:
+            kind = "question" if tag == "p" and _is_question(el) else None
+        else:  # inline
+            if tag == "a":
+                self._links += 1
+            self._flow(el, in_link or tag == "a")
+            return
+        self._flush()
+        outer = self._kind
+        if kind is not None:
+            self._kind = kind
+        self._flow(el, in_link)
+        self._flush()
+        self._kind = outer
+
+    def blocks(self) -> list[Block]:
+        """Cleaned, boilerplate-free blocks; paragraphs after a question are its answer."""
+        out: list[Block] = []
+        answering = False
+        for raw in self.raw:
+            # Pieces are joined as written: text nodes carry their own spaces ("un <a>lien</a>.").
+            text = clean_text("".join(raw.parts))
+            if not text or is_boilerplate(text) or _is_link_list(raw, text):
+                continue
+            kind = raw.kind
+            if kind == "question":
+                answering = True
+            elif kind == "subheading":
+                answering = False
+            elif answering:
+                kind = "answer"
+            out.append(Block(kind, text))
+        return out
+
+    def text(self) -> str | None:
+        """All the text as one line (titles, publication lines)."""
+        return clean_text(" ".join("".join(raw.parts) for raw in self.raw)) or None
+
+
+def _is_link_list(raw: _RawBlock, text: str) -> bool:
+    # Several links making up nearly all the text: a ticker or a related-articles
+    # row run together, not a paragraph that cites a link.
+    return raw.links >= 2 and raw.link_chars >= 0.8 * len(text.replace(" ", ""))
+
+
+def _text_of(results: Iterable) -> str | None:
+    """Text of the first selector result (an element, or a string from ::text / @attr)."""
+    for result in results:
+        collector = _BlockCollector()
+        root = result.root
+        if isinstance(root, str):
+            collector.add_text(root)
+        else:
+            collector.add_content(root)
+        text = collector.text()
+        if text:
+            return text
+    return None
+
+
+def _url_of(node: Selector, selector: str | None, base: str | None) -> str | None:
+    if not selector:
+        return None
+    for result in select(node, selector):
+        root = result.root
+        value = root if isinstance(root, str) else (root.get("href") or root.get("src") or "")
+        value = clean_text(value)
+        if not value:
+            continue
+        absolute = urljoin(base or "", value)
+        if absolute.startswith(("http://", "https://")):  # not "javascript:", "mailto:"
+            return absolute
+    return None
+
+
+def _parse(html: str) -> Selector:
+    try:
+        return Selector(text=html, type="html")
+    except (UnicodeEncodeError, ValueError):
+        # Lone surrogates from a mangled decode, an XML encoding declaration:
+        # take the page as UTF-8 text, damage marked, and parse that.
+        return Selector(body=html.encode("utf-8", "replace"), type="html", encoding="utf-8")
+
+
+def _declared_language(node: Selector) -> str | None:
+    return clean_text(node.xpath("/html/@lang").get()) or None
+
+
+# --- with the profile ------------------------------------------------------------
+
+
+def extract_with_profile(html: str, url: str | None, profile: SiteProfile) -> ExtractedPage:
+    """Read an article page with the profile's selectors, falling back to trafilatura on layout drift."""
+    if not html or not html.strip():
+        return ExtractedPage(extraction="failed", error="empty page")
+    sel = profile.selectors
+    page = _parse(html)
+
+    title = _text_of(select(page, sel.title))
+    if title and is_boilerplate(title):
+        title = None
+    collector = _BlockCollector()
+    chosen: set[object] = set()
+    for result in select(page, sel.body):
+        root = result.root
+        if isinstance(root, str):
+            collector.add_text(root)
+            continue
+        # A selector that matches an element and its descendant ("div.a, div.a p")
+        # would give the text twice; keep the outermost.
+        if any(ancestor in chosen for ancestor in root.iterancestors()):
+            continue
+        chosen.add(root)
+        collector.add_element(root)
+    blocks = tuple(collector.blocks())
+
+    publication_line = _text_of(select(page, sel.publication_line))
+    common = {
+        "source_url": _url_of(page, sel.source_link, url),
+        "thumbnail_url": _url_of(page, sel.thumbnail, url),
+        "language_declared": _declared_language(page),
+    }
+
+    if title is None and not blocks:
+        return _fallback(html, url, profile, page, publication_line, common)
+
+    missing = [
+        f"no {name} ({selector})"
+        for name, selector, value in (("title", sel.title, title), ("body", sel.body, blocks))
+        if not value
+    ]
+    return ExtractedPage(
+        title=title,
+        blocks=blocks,
+        **_publication_fields(publication_line, profile),
+        **common,
+        extraction="selectors",
+        error="; ".join(missing) or None,
+    )
+
+
+def _publication_fields(line: str | None, profile: SiteProfile) -> dict[str, str | None]:
+    parts = split_publication_line(line, profile) if line else None
+    name, date_text = parts if parts else (None, None)
+    return {"publication_line": line, "publication_name": name, "date_text": date_text}
+
+
+def _find_publication_line(page: Selector, profile: SiteProfile) -> str | None:
+    """The text of the first short element that matches the profile's publication line pattern."""
+    for el in page.root.iter():
+        if not isinstance(el.tag, str) or el.tag in _SKIPPED:
+            continue
+        text = "".join(el.itertext())
+        # Longer than any byline: a container of the whole page, not the line itself.
+        if len(text) <= 300 and split_publication_line(text, profile):
+            return clean_text(text)
+    return None
+
+
+def _fallback(
+    html: str,
+    url: str | None,
+    profile: SiteProfile,
+    page: Selector,
+    publication_line: str | None,
+    common: dict[str, str | None],
+) -> ExtractedPage:
+    sel = profile.selectors
+    nothing = f"no title ({sel.title}) and no body ({sel.body})"
+    # Only dates from markup and metadata: a full-text search would pick up a
+    # ticker headline's "mardi 29 avril 2024".
+    generic = extract_generic(html, url, extensive_date_search=False)
+    if generic.extraction == "failed" or not generic.blocks:
+        # No title either: on a page without an article, the generic title is the site's name.
+        return ExtractedPage(
+            **_publication_fields(publication_line or _find_publication_line(page, profile), profile),
+            **common,
+            extraction="failed",
+            error=nothing,
+        )
+
+    blocks = list(generic.blocks)
+    # The publication line may have come through as a paragraph: use it, drop it.
+    for block in blocks:
+        if split_publication_line(block.text, profile):
+            publication_line = publication_line or block.text
+            blocks.remove(block)
+            break
+    if publication_line is None:
+        publication_line = _find_publication_line(page, profile)
+    fields = _publication_fields(publication_line, profile)
+    if fields["date_text"] is None and generic.date_text:
+        fields["date_text"] = generic.date_text
+    return ExtractedPage(
+        title=generic.title,
+        blocks=tuple(blocks),
+        author=generic.author,
+        **fields,
+        source_url=common["source_url"],
+        thumbnail_url=common["thumbnail_url"] or generic.thumbnail_url,
+        language_declared=common["language_declared"],
+        extraction="fallback",
+        error=f"layout changed: {nothing}; used the generic extractor"
+        + ("" if generic.title else ", which found no title either"),
+    )
+
+
+# --- generic (trafilatura) -------------------------------------------------------
+
+_HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
+
+
+def extract_generic(
+    html: str, url: str | None = None, *, extensive_date_search: bool = True
+) -> ExtractedPage:
+    """Any news page, by trafilatura: title, date, author, site name, body without page furniture.
+
+    ``publication_name`` is the site name trafilatura finds (on a publisher's
+    own page, the publication). ``extensive_date_search=False`` keeps to dates
+    in markup and metadata.
+    """
+    if not html or not html.strip():
+        return ExtractedPage(extraction="failed", error="empty page")
+    import trafilatura  # heavy; only pages that need it pay for it
+
+    lang = _HTML_LANG.search(html[:5000])
+    language = clean_text(lang.group(1)) if lang else None
+    try:
+        doc = trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            include_images=False,
+            include_links=False,
+            include_formatting=True,  # keeps <hi rend="#b">: bold-only paragraphs are questions
+            date_extraction_params={"extensive_search": extensive_date_search, "original_date": True},
+        )
+    except Exception as exc:  # trafilatura has many failure modes on broken input; the row must survive
+        return ExtractedPage(
+            language_declared=language,
+            extraction="failed",
+            error=f"generic extractor error: {type(exc).__name__}: {exc}",
+        )
+    if doc is None:
+        return ExtractedPage(
+            language_declared=language, extraction="failed", error="generic extractor found no article text"
+        )
+
+    title = clean_text(doc.title) or None
+    if title and is_boilerplate(title):
+        title = None
+    collector = _BlockCollector()
+    if doc.body is not None:
+        for child in doc.body:
+            collector.add_element(child)
+    blocks = collector.blocks()
+    # trafilatura repeats the page's <h1> as the first block.
+    if blocks and title and blocks[0].text.casefold() == title.casefold():
+        blocks = blocks[1:]
+    return ExtractedPage(
+        title=title,
+        publication_name=clean_text(doc.sitename) or None,
+        date_text=clean_text(doc.date) or None,
+        blocks=tuple(blocks),
+        thumbnail_url=clean_text(doc.image) or None,
+        author=clean_text(doc.author) or None,
+        language_declared=language,
+        extraction="fallback" if blocks else "failed",
+        error=None if blocks else "generic extractor found no body",
+    )

@@ -1,0 +1,22 @@
+"""Content hash: the same article text gives the same hash, whatever its markup."""
+
+from __future__ import annotations
+
+import hashlib
+
+from transforms.text import clean_text
+
+# Separates title from body in the hashed text; clean_text never leaves one
+# (it is a control character), so ("ab", "c") and ("a", "bc") cannot collide.
+_SEPARATOR = "\x1f"
+
+
+def content_hash(title: str, body: str) -> str:
+    """sha256 hex of the cleaned title and body.
+
+    Whitespace is collapsed across the whole body, so the same text split
+    into blocks differently (a layout change, the fallback extractor) hashes
+    the same. Case and punctuation count: this finds copies, not near-copies.
+    """
+    normalised = clean_text(title) + _SEPARATOR + clean_text(body)
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()

@@ -1,0 +1,153 @@
+"""Canonical article URLs and the aggregator's own key (publication slug, id).
+
+The same article is reachable as http/https, with or without "www.", from
+devsite on 127.0.0.1, with a trailing slash, with campaign parameters: its
+canonical URL is one string, on the profile's canonical host, so that
+deduplication and upserts see one article.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from urllib.parse import unquote
+
+from pipeline.profiles import SiteProfile
+
+# Query parameters that identify a click or a campaign, never the page.
+TRACKING_PARAMS: frozenset[str] = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid",
+        "igshid", "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id",
+        "oly_enc_id", "vero_id", "ref_src", "ref_url", "spm", "xtor", "at_medium", "at_campaign",
+    }
+)  # fmt: skip
+TRACKING_PREFIXES: tuple[str, ...] = ("utm_", "pk_", "mtm_", "hsa_")
+
+# RFC 3986 appendix B: splits anything, never raises (urlsplit does on "http://[").
+_URI = re.compile(r"^(?:([A-Za-z][A-Za-z0-9+.-]*):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#.*)?$", re.S)
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PATH_SAFE = _UNRESERVED | frozenset("!$&'()*+,;=:@/")
+# Inside one query parameter "&" separates parameters and "=" key from value, so both stay escaped.
+_QUERY_PART_SAFE = _UNRESERVED | frozenset("!$'()*+,;:@/?")
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def _normalise_escapes(text: str, safe: frozenset[str]) -> str:
+    """One spelling per character: unreserved characters plain, everything else %XX (upper case).
+
+    Non-ASCII characters are encoded as UTF-8, so an Arabic slug typed or
+    copied raw and the same slug percent-encoded come out equal.
+    """
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == "%" and _ESCAPE.match(text, i):
+            byte = int(text[i + 1 : i + 3], 16)
+            out.append(chr(byte) if chr(byte) in _UNRESERVED else f"%{byte:02X}")
+            i += 3
+            continue
+        if char in safe:
+            out.append(char)
+        else:
+            out.extend(f"%{b:02X}" for b in char.encode("utf-8", "surrogatepass"))
+        i += 1
+    return "".join(out)
+
+
+def _normalise_path(path: str, prefix: str) -> str:
+    if prefix and (path == prefix or path.startswith(prefix + "/")):
+        path = path[len(prefix) :]
+    # Escapes first: "%2E%2E" must be resolved as ".." now, not on a second pass.
+    path = _normalise_escapes(path, _PATH_SAFE)
+    segments: list[str] = []
+    for segment in path.split("/"):
+        if segment in ("", "."):  # "//" and "/./" name the same resource on these sites
+            continue
+        if segment == "..":
+            if segments:
+                segments.pop()
+            continue
+        segments.append(segment)
+    return "/" + "/".join(segments)
+
+
+def _is_tracking(key: str) -> bool:
+    name = unquote(key.replace("+", " ")).strip().lower()
+    return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
+
+
+def _normalise_query(query: str) -> str:
+    params = []
+    for part in query.split("&"):
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        if _is_tracking(key):
+            continue
+        key = _normalise_escapes(key, _QUERY_PART_SAFE)
+        value = _normalise_escapes(value, _QUERY_PART_SAFE)
+        params.append(f"{key}{sep}{value}")
+    # Sorted (stable for repeated keys) so parameter order does not make two URLs.
+    params.sort(key=lambda p: p.partition("=")[0])
+    return "&".join(params)
+
+
+@lru_cache(maxsize=64)
+def _base_prefix(base_url: str) -> tuple[str, str]:
+    """(authority, path prefix) of a base URL that serves the site under a path (devsite)."""
+    match = _URI.match(base_url.strip())
+    authority = (match[2] or "").lower() if match else ""
+    prefix = (match[3] or "").rstrip("/") if match else ""
+    return authority, prefix
+
+
+def canonical_url(url: str, profile: SiteProfile) -> str:
+    """``https://<canonical host><path>[?query]`` for any URL of the site, wherever it was fetched.
+
+    Host and port are replaced by the profile's canonical host (the path is
+    what identifies an article); dot segments, empty segments and the
+    trailing slash go; percent-escapes get one spelling; tracking parameters
+    and the fragment go; the other parameters are sorted. Idempotent.
+    """
+    match = _URI.match(url.strip())
+    assert match is not None  # the pattern matches every string
+    authority = (match[2] or "").lower()
+    base_authority, base_prefix = _base_prefix(profile.base_url)
+    # A base URL with a path (devsite serving several sites from one port)
+    # is stripped only when the URL came from that same server.
+    prefix = base_prefix if authority == base_authority else ""
+    path = _normalise_path(match[3] or "", prefix)
+    query = _normalise_query(match[4] or "")
+    canonical = f"https://{profile.canonical_host}{path}"
+    return f"{canonical}?{query}" if query else canonical
+
+
+@lru_cache(maxsize=64)
+def _article_pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+_INT64_MAX = 2**63 - 1
+
+
+def aggregator_key(url: str, profile: SiteProfile) -> tuple[str, int] | None:
+    """(publication slug, aggregator id) from the profile's article pattern, or None if not an article URL."""
+    path = canonical_url(url, profile).partition("?")[0][len("https://" + profile.canonical_host) :]
+    pattern = _article_pattern(profile.urls.article)
+    # Profiles are written against readable paths; try the decoded one second.
+    match = pattern.search(path) or pattern.search(unquote(path))
+    if not match:
+        return None
+    groups = match.groupdict()
+    slug, raw_id = groups.get("publication"), groups.get("id")
+    if not slug or not raw_id:
+        return None
+    try:
+        number = int(raw_id)
+    except ValueError:
+        return None
+    if not 0 <= number <= _INT64_MAX:  # the warehouse column is int64
+        return None
+    return slug, number

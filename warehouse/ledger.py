@@ -1,0 +1,119 @@
+"""The run ledger: what each run of each (site, day) did, and whether it adds up."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select
+
+from pipeline.records import LedgerCounts
+from warehouse.loader import run_row, write_run
+from warehouse.models import CrawlRun, ValidationResult
+from warehouse.upsert import insert_rows
+
+MAX_ERROR_CHARS = 500
+COUNT_FIELDS = tuple(LedgerCounts().as_dict())
+
+
+def one_line(error: object, limit: int = MAX_ERROR_CHARS) -> str:
+    """The Airflow UI and the ledger show one line: collapse whitespace, cap the length."""
+    text = " ".join(str(error).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def record_failed_run(
+    engine: Engine,
+    site: str,
+    day: date,
+    run_id: str,
+    stage: str,
+    error: object,
+    counts: LedgerCounts,
+    started_at: datetime,
+    *,
+    finished_at: datetime | None = None,
+) -> None:
+    """Record that run ``run_id`` of (site, day) failed in ``stage`` (replaces that run's row)."""
+    row = run_row(
+        site,
+        day,
+        run_id,
+        counts,
+        status="failed",
+        stage=stage,
+        failed_stage=stage,
+        error=one_line(error),
+        started_at=started_at,
+        finished_at=finished_at or datetime.now(UTC),
+    )
+    with engine.begin() as conn:
+        write_run(conn, row)
+
+
+def ledger(engine: Engine, site: str | None = None, day: date | None = None) -> list[dict[str, Any]]:
+    """The latest run of each (site, day), oldest day first, with ``reconciles``."""
+    runs = CrawlRun.__table__
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(runs.c.site, runs.c.logical_date),
+            order_by=(runs.c.started_at.desc(), runs.c.finished_at.desc().nulls_last(), runs.c.run_id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = select(runs, rank)
+    if site is not None:
+        ranked = ranked.where(runs.c.site == site)
+    if day is not None:
+        ranked = ranked.where(runs.c.logical_date == day)
+    ranked = ranked.subquery()
+    query = (
+        select(*(ranked.c[c.name] for c in runs.columns))
+        .where(ranked.c.rank == 1)
+        .order_by(ranked.c.logical_date, ranked.c.site)
+    )
+    with engine.connect() as conn:
+        rows = [dict(row) for row in conn.execute(query).mappings()]
+    for row in rows:
+        row["reconciles"] = LedgerCounts(**{k: row[k] for k in COUNT_FIELDS}).reconciles
+    return rows
+
+
+def _observed_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def record_validation_results(
+    engine: Engine, site: str, day: date, run_id: str, results: list[dict[str, Any]]
+) -> int:
+    """Replace run ``run_id``'s validation results for (site, day).
+
+    Each result: ``expectation``, ``column`` (None for table-level ones),
+    ``success``, ``observed`` (stored as text; non-strings as JSON).
+    """
+    table = ValidationResult.__table__
+    rows = [
+        {
+            "site": site,
+            "logical_date": day,
+            "run_id": run_id,
+            "seq": seq,
+            "expectation": result["expectation"],
+            "column": result.get("column"),
+            "success": bool(result["success"]),
+            "observed_value": _observed_text(result.get("observed", result.get("observed_value"))),
+        }
+        for seq, result in enumerate(results)
+    ]
+    with engine.begin() as conn:
+        conn.execute(
+            delete(table).where(table.c.site == site, table.c.logical_date == day, table.c.run_id == run_id)
+        )
+        return insert_rows(conn, table, rows)
+
+
+__all__ = ["ledger", "one_line", "record_failed_run", "record_validation_results"]
