@@ -26,7 +26,8 @@ db_app = typer.Typer(help="Warehouse schema migrations (Alembic).", no_args_is_h
 app.add_typer(db_app, name="db")
 
 console = Console(stderr=True)
-out = Console()
+# Summary tables are read in logs too: don't squeeze them to 80 columns there.
+out = Console(width=None if sys.stdout.isatty() else 140)
 
 SiteOpt = Annotated[str, typer.Option("--site", "-s", help="Site profile name, e.g. maghress-fr.")]
 DateOpt = Annotated[str, typer.Option("--date", "-d", help="Logical date (YYYY-MM-DD), site-local day.")]
@@ -128,8 +129,9 @@ def ledger_table(results) -> Table:
     return table
 
 
-def _report(results) -> None:
-    out.print(ledger_table(results))
+def _report(results, table: bool = True) -> None:
+    if table:
+        out.print(ledger_table(results))
     for r in results:
         if r.error:
             console.print(f"[red]{r.site} {r.day} {r.failed_stage} failed:[/red] {r.error}")
@@ -378,9 +380,10 @@ def demo(
         settings = replace(settings, polite=False)  # our own devsite: no need to wait between requests
         with ProgressLine(DEMO_SITE) as progress:
             results = run_days(settings, DEMO_SITE, DEMO_DAYS, _run_id(None), progress=progress)
+    out.print(ledger_table(results))
     out.print(f"warehouse: {settings.warehouse_url}")
     out.print(f"data docs: {docs_dir(settings.data_dir) / 'index.html'}")
-    _report(results)
+    _report(results, table=False)
 
 
 @db_app.command("upgrade")

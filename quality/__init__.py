@@ -1,0 +1,10 @@
+"""The quality gate: Great Expectations suites for staged articles.
+
+Importing this package (or ``quality.errors``, ``quality.suites``, ``quality.gate``)
+does not import Great Expectations; ``quality.gate.validate_partition`` does, on
+its first call.
+"""
+
+from quality.errors import QualityGateError
+
+__all__ = ["QualityGateError"]

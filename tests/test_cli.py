@@ -1,0 +1,176 @@
+"""The CLI drives the library; results are checked through the library, not the output."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+import typer
+from conftest import SITE
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+
+PAGES = Path(__file__).parent / "pages"
+runner = CliRunner()
+
+
+def _all_commands(command, path=()):
+    # Typer ships its own fork of Click: duck-type groups by their `commands`.
+    yield path, command
+    if hasattr(command, "commands"):
+        for name, sub in command.commands.items():
+            yield from _all_commands(sub, (*path, name))
+
+
+def test_every_command_has_help_with_an_example():
+    root = typer.main.get_command(app)
+    commands = [(path, cmd) for path, cmd in _all_commands(root) if path]
+    names = {" ".join(path) for path, _ in commands}
+    assert {
+        "demo",
+        "run",
+        "reprocess",
+        "crawl",
+        "transform",
+        "validate",
+        "load",
+        "extract",
+        "devsite",
+        "sites",
+        "status",
+        "db upgrade",
+        "db current",
+        "db history",
+    } <= names
+    for path, command in commands:
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        if not hasattr(command, "commands"):
+            assert "Example:" in result.output, f"`pressetl {' '.join(path)} --help` lacks an example"
+
+
+def test_sites_lists_the_profiles(tmp_path):
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "sites"])
+    assert result.exit_code == 0, result.output
+    assert "maghress-fr" in result.output and "Africa/Casablanca" in result.output
+
+
+def test_extract_with_profile_prints_one_object_per_page_and_survives_bad_pages(tmp_path):
+    garbage = tmp_path / "garbage.html"
+    garbage.write_bytes(b"\x00\x01 not a page at all")
+    result = runner.invoke(
+        app,
+        [
+            "extract",
+            "--site",
+            SITE,
+            "--url",
+            "https://www.maghress.com/fr/lesecos/13572",
+            str(PAGES / "maghress-fr-article.html"),
+            str(garbage),
+            str(PAGES / "maghress-fr-article.html"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 3
+    first, bad, third = lines
+    assert first == third
+    assert list(first)[:7] == [
+        "url",
+        "title",
+        "publication",
+        "published_at",
+        "body",
+        "language",
+        "source_url",
+    ]
+    assert first["title"] == "Maroc Numeric : Sur les traces de la France"
+    assert first["publication"] == "Les ECO"
+    assert first["published_at"] == "2011-02-09"
+    assert first["body"].startswith("Après un an et quelques mois")
+    assert "Cliquez ici" not in first["body"] and "Merci d'avoir signalé" not in first["body"]
+    assert first["language"] == "fr"
+    assert first["source_url"].startswith("http")
+    assert "error" in bad
+
+
+def test_extract_without_site_uses_the_generic_extractor():
+    result = runner.invoke(app, ["extract", str(PAGES / "publisher-article.html")])
+    assert result.exit_code == 0, result.output
+    (page,) = [json.loads(line) for line in result.output.splitlines() if line.strip()]
+    assert page["title"] and page["body"] and "error" not in page
+
+
+def test_run_then_status_through_the_cli(tmp_path, world, devsite_url):
+    from warehouse.engine import make_engine
+    from warehouse.ledger import ledger
+
+    data_dir = tmp_path / "data"
+    result = runner.invoke(
+        app,
+        [
+            "--data-dir",
+            str(data_dir),
+            "run",
+            "--site",
+            SITE,
+            "--date",
+            "2011-02-10",
+            "--base-url",
+            devsite_url,
+            "--run-id",
+            "cli-test",
+        ],
+        env={"PRESSETL_POLITE": "0"},
+    )
+    assert result.exit_code == 0, result.output
+    engine = make_engine(f"duckdb:///{data_dir / 'warehouse.duckdb'}")
+    try:
+        (row,) = ledger(engine, site=SITE, day=date(2011, 2, 10))
+    finally:
+        engine.dispose()
+    expected = len(world.articles_for_day(SITE, date(2011, 2, 10)))
+    assert (row["status"], row["loaded"], row["reconciles"]) == ("succeeded", expected, True)
+
+    status = runner.invoke(app, ["--data-dir", str(data_dir), "status", "--site", SITE])
+    assert status.exit_code == 0, status.output
+    assert "2011-02-10" in status.output
+
+    current = runner.invoke(app, ["--data-dir", str(data_dir), "db", "current"])
+    assert current.exit_code == 0 and "0001" in current.output
+
+
+def test_status_exits_non_zero_when_the_last_run_failed(tmp_path):
+    data_dir = tmp_path / "data"
+    result = runner.invoke(
+        app,
+        [
+            "--data-dir",
+            str(data_dir),
+            "run",
+            "--site",
+            SITE,
+            "--date",
+            "2011-02-10",
+            "--base-url",
+            "http://127.0.0.1:9",
+        ],
+    )
+    assert result.exit_code == 1
+    assert "http://127.0.0.1:9/fr/" in result.output
+    status = runner.invoke(app, ["--data-dir", str(data_dir), "status"])
+    assert status.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["run", "--site", "nosuch", "--date", "2011-02-10"], ["run", "--site", SITE, "--date", "10/02/2011"]],
+)
+def test_bad_arguments_are_refused_with_a_clear_message(args, tmp_path):
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), *args])
+    assert result.exit_code == 2
+    assert "nosuch" in result.output or "not a date" in result.output
