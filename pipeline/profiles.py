@@ -29,6 +29,10 @@ class UrlPatterns(_Strict):
     listing: str = Field(description="path of a publication listing, with {publication}")
     article: str = Field(description="regex on the URL path; named groups publication and id")
     publication_link: str = Field(description="regex on a path that is a publication listing")
+    article_path: str | None = Field(
+        default=None, description="path of an article, with {publication} and {id} (id probing)"
+    )
+    feed: str | None = Field(default=None, description="path of a publication's RSS feed, with {publication}")
 
     @field_validator("article", "publication_link")
     @classmethod
@@ -75,11 +79,22 @@ class PublicationLine(_Strict):
 
 
 class Discovery(_Strict):
-    strategies: list[Literal["listing"]] = ["listing"]
+    """How a day's articles are found; several strategies are combined (union of URLs)."""
+
+    strategies: list[Literal["listing", "rss", "id_probe"]] = Field(default=["listing"], min_length=1)
     publications: list[str] = Field(
         default_factory=list, description="publication slugs; empty means read them off the home page"
     )
     max_listing_pages: int = Field(default=500, ge=1)
+    # id probing: from the last id seen per publication (kept in the warehouse) upward
+    max_consecutive_misses: int = Field(default=10, ge=1)
+
+
+class SourceFollow(_Strict):
+    """Follow "Cliquez ici pour lire l'article depuis sa source" to the publisher's page."""
+
+    enabled: bool = False
+    allowed_hosts: list[str] = Field(default_factory=list, description="publisher hosts that may be fetched")
 
 
 class Crawl(_Strict):
@@ -97,6 +112,13 @@ class QualityThresholds(_Strict):
     min_body_words: int = 30
     max_body_words: int = 20000
     max_quarantined_share: float = Field(default=0.2, ge=0, le=1)
+    # per language: Arabic and English sentences carry fewer/more words than French
+    min_body_words_by_language: dict[str, int] = Field(default_factory=dict)
+    max_fallback_share: float = Field(default=0.2, ge=0, le=1, description="above it: layout drift")
+    volume_history_days: int = Field(default=14, ge=1)
+    volume_min_ratio: float = Field(
+        default=0.3, ge=0, le=1, description="a day below this share of the recent median is an anomaly"
+    )
 
 
 class SiteProfile(_Strict):
@@ -114,6 +136,7 @@ class SiteProfile(_Strict):
     publication_line: PublicationLine
     date_formats: list[str] = Field(min_length=1, description="strptime formats of the date group")
     discovery: Discovery = Discovery()
+    source_follow: SourceFollow = SourceFollow()
     crawl: Crawl = Crawl()
     quality: QualityThresholds = QualityThresholds()
 

@@ -30,6 +30,14 @@ class RawItem(_Record):
     warc_file: str | None = None  # relative to the partition's raw dir
     warc_record_id: str | None = None
     fetched_at: datetime
+    discovered_by: str = "listing"  # listing | rss | id_probe
+    reused_from_run: str | None = None  # incremental crawl: the WARC record came from an earlier run
+    # source follow: the publisher's own page behind "Cliquez ici…"
+    source_url: str | None = None
+    source_status: int | None = None
+    source_error: str | None = None
+    source_warc_file: str | None = None
+    source_warc_record_id: str | None = None
 
 
 class PageFailure(_Record):
@@ -88,6 +96,16 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("warc_file", pa.string()),
         pa.field("warc_record_id", pa.string()),
         pa.field("fetched_at", pa.timestamp("us", tz="UTC")),
+        # enrichment (transforms)
+        pa.field("author", pa.string()),
+        pa.field("body_source", pa.string()),  # aggregator | publisher (source follow gave a fuller text)
+        pa.field("publication_key", pa.string()),  # canonical publication (aliases resolved)
+        pa.field("publication_is_new", pa.bool_()),  # unknown publication, added and flagged for review
+        pa.field("language_status", pa.string()),  # detected | declared | mixed | too_short
+        pa.field("language_confidence", pa.float32()),
+        pa.field("reading_time_minutes", pa.float32()),
+        pa.field("cluster_id", pa.string()),  # near-duplicate story cluster (representative's canonical URL)
+        pa.field("is_representative", pa.bool_()),
     ]
 )
 
