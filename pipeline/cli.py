@@ -139,11 +139,20 @@ def _report(results, table: bool = True) -> None:
         raise typer.Exit(1)
 
 
-def _run(settings, site, days, run_id, *, do_crawl, override):
+def _run(settings, site, days, run_id, *, do_crawl, override, refresh=False):
     from pipeline.runner import run_days
 
     with ProgressLine(site) as progress:
-        return run_days(settings, site, days, run_id, do_crawl=do_crawl, override=override, progress=progress)
+        return run_days(
+            settings,
+            site,
+            days,
+            run_id,
+            do_crawl=do_crawl,
+            refresh=refresh,
+            override=override,
+            progress=progress,
+        )
 
 
 # -- commands ---------------------------------------------------------------------------
@@ -159,6 +168,9 @@ def run(
     override_quality: Annotated[
         bool, typer.Option("--override-quality", help="Load even if the quality gate fails (recorded).")
     ] = False,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Download again what the raw zone already holds.")
+    ] = False,
     run_id: RunIdOpt = None,
 ) -> None:
     """All stages (crawl → transform → validate → load) for one site and one or more days.
@@ -169,7 +181,9 @@ def run(
 
     settings = _with_site(_settings(ctx), site, base_url)
     days = days_between(_day(day), _day(to) if to else None)
-    _report(_run(settings, site, days, _run_id(run_id), do_crawl=True, override=override_quality))
+    _report(
+        _run(settings, site, days, _run_id(run_id), do_crawl=True, override=override_quality, refresh=refresh)
+    )
 
 
 @app.command()

@@ -38,11 +38,12 @@ def run_partition(
     run_id: str,
     *,
     do_crawl: bool = True,
+    refresh: bool = False,
     override: bool = False,
     progress: Progress = no_progress,
 ) -> PartitionResult:
     steps = [
-        ("crawl", lambda: crawl(settings, site, day, run_id, progress=progress)),
+        ("crawl", lambda: crawl(settings, site, day, run_id, refresh=refresh, progress=progress)),
         ("transform", lambda: transform(settings, site, day, run_id, progress=progress)),
         ("validate", lambda: validate(settings, site, day, run_id, override=override, progress=progress)),
         ("load", lambda: load(settings, site, day, run_id, progress=progress)),
@@ -70,10 +71,20 @@ def run_days(
     run_id: str,
     *,
     do_crawl: bool = True,
+    refresh: bool = False,
     override: bool = False,
     progress: Progress = no_progress,
 ) -> list[PartitionResult]:
     return [
-        run_partition(settings, site, day, run_id, do_crawl=do_crawl, override=override, progress=progress)
+        run_partition(
+            settings,
+            site,
+            day,
+            run_id,
+            do_crawl=do_crawl,
+            refresh=refresh,
+            override=override,
+            progress=progress,
+        )
         for day in days
     ]

@@ -13,7 +13,14 @@ from pipeline.settings import Settings
 from pipeline.stages.common import Progress, no_progress, partition_for, safe_run_id, site_profile
 
 
-def crawl(settings: Settings, site: str, day: date, run_id: str, progress: Progress = no_progress) -> dict:
+def crawl(
+    settings: Settings,
+    site: str,
+    day: date,
+    run_id: str,
+    progress: Progress = no_progress,
+    refresh: bool = False,
+) -> dict:
     site_profile(settings, site)  # a broken profile fails here, before any process starts
     partition = partition_for(settings, site, day)
     run_id = safe_run_id(run_id)
