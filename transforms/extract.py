@@ -7,7 +7,6 @@ find neither title nor body (layout drift), as ``extract_generic``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -17,6 +16,7 @@ from parsel import Selector
 
 from pipeline.profiles import SiteProfile
 from transforms.dates import split_publication_line
+from transforms.generic import extract_generic
 from transforms.selectors import select
 from transforms.text import clean_text, is_boilerplate
 
@@ -350,71 +350,4 @@ def _fallback(
         extraction="fallback",
         error=f"layout changed: {nothing}; used the generic extractor"
         + ("" if generic.title else ", which found no title either"),
-    )
-
-
-# --- generic (trafilatura) -------------------------------------------------------
-
-_HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
-
-
-def extract_generic(
-    html: str, url: str | None = None, *, extensive_date_search: bool = True
-) -> ExtractedPage:
-    """Any news page, by trafilatura: title, date, author, site name, body without page furniture.
-
-    ``publication_name`` is the site name trafilatura finds (on a publisher's
-    own page, the publication). ``extensive_date_search=False`` keeps to dates
-    in markup and metadata.
-    """
-    if not html or not html.strip():
-        return ExtractedPage(extraction="failed", error="empty page")
-    import trafilatura  # heavy; only pages that need it pay for it
-
-    lang = _HTML_LANG.search(html[:5000])
-    language = clean_text(lang.group(1)) if lang else None
-    try:
-        doc = trafilatura.bare_extraction(
-            html,
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=False,
-            include_images=False,
-            include_links=False,
-            include_formatting=True,  # keeps <hi rend="#b">: bold-only paragraphs are questions
-            date_extraction_params={"extensive_search": extensive_date_search, "original_date": True},
-        )
-    except Exception as exc:  # trafilatura has many failure modes on broken input; the row must survive
-        return ExtractedPage(
-            language_declared=language,
-            extraction="failed",
-            error=f"generic extractor error: {type(exc).__name__}: {exc}",
-        )
-    if doc is None:
-        return ExtractedPage(
-            language_declared=language, extraction="failed", error="generic extractor found no article text"
-        )
-
-    title = clean_text(doc.title) or None
-    if title and is_boilerplate(title):
-        title = None
-    collector = _BlockCollector()
-    if doc.body is not None:
-        for child in doc.body:
-            collector.add_element(child)
-    blocks = collector.blocks()
-    # trafilatura repeats the page's <h1> as the first block.
-    if blocks and title and blocks[0].text.casefold() == title.casefold():
-        blocks = blocks[1:]
-    return ExtractedPage(
-        title=title,
-        publication_name=clean_text(doc.sitename) or None,
-        date_text=clean_text(doc.date) or None,
-        blocks=tuple(blocks),
-        thumbnail_url=clean_text(doc.image) or None,
-        author=clean_text(doc.author) or None,
-        language_declared=language,
-        extraction="fallback" if blocks else "failed",
-        error=None if blocks else "generic extractor found no body",
     )
