@@ -3,6 +3,8 @@
 Classic: ``span.articletitle``, ``span.articlenewspaper``, ``img.articleimage`` and one or
 two ``span.articlecontent`` (a long body is cut in two around an ad). Drift renames
 them all, content unchanged. A broken article keeps the page but loses title and body.
+The same structure serves every language; only the words (``ui.json``) and the date
+style of the publication change.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from urllib.parse import quote
 from devsite.catalog import SiteSpec
 from devsite.markup import attr, noisy, text
 from devsite.model import ExpectedArticle
-from devsite.render import ad_slot, format_date, page
+from devsite.render import DEFAULT_OFFSITE, ad_slot, offsite_banner, page, sponsored_links, stub_date_text
 from devsite.seeds import stable_rng
 from devsite.textgen import snippet, vocabulary
 from devsite.world import World
@@ -24,17 +26,24 @@ _TICKER_FOREIGN = 4
 _RELATED = 5
 
 
-def article_page(world: World, site: SiteSpec, article: ExpectedArticle) -> str:
-    ui = site.ui
-    drift = world.faults.drift
-    key = (article.site, article.publication_slug, article.aggregator_id)
+def published_line(site: SiteSpec, article: ExpectedArticle) -> str:
+    """ "Publié dans <a>Les ECO</a> le 09 - 02 - 2011" (or its Arabic / English wording), as HTML."""
     listing = site.listing_path(article.publication_slug)
     pub_link = f'<a href="{attr(listing)}">{text(article.publication_name)}</a>'
-    published = (
-        text(ui["published_line"])
+    return (
+        text(site.ui["published_line"])
         .replace("{publication}", pub_link)
-        .replace("{date}", format_date(article.published_date))
+        .replace("{date}", text(article.date_text))
     )
+
+
+def article_page(
+    world: World, site: SiteSpec, article: ExpectedArticle, offsite: str = DEFAULT_OFFSITE
+) -> str:
+    ui = site.ui
+    drift = world.faults.drifted(site.name)
+    key = (article.site, article.publication_slug, article.aggregator_id)
+    published = published_line(site, article)
     title_html = noisy(article.title, *key, "title")
     body_parts = _body_parts(article)
     inner_ad = "\n" + ad_slot(site, "inarticle") + "\n"
@@ -64,16 +73,20 @@ def article_page(world: World, site: SiteSpec, article: ExpectedArticle) -> str:
             f'<p class="source"><a href="{attr(article.source_url)}" rel="nofollow" target="_blank">'
             f"{text(ui['source_link'])}</a></p>",
             "</div>",
+            offsite_banner(offsite, site.name, "article"),
             _related(world, site, article),
+            sponsored_links(site, offsite, article.path),
         ]
     )
-    return page(site, _head_title(site, article), content, head=_head(article), body_class="article")
+    return page(
+        site, _head_title(site, article), content, head=_head(article), body_class="article", offsite=offsite
+    )
 
 
 def _head_title(site: SiteSpec, article: ExpectedArticle) -> str:
     if article.broken:
-        return site.aggregator.display_name
-    return f"{article.title} - {site.aggregator.display_name}"
+        return site.display_name
+    return f"{article.title} - {site.display_name}"
 
 
 def _head(article: ExpectedArticle) -> str:
@@ -108,9 +121,10 @@ def _body_parts(article: ExpectedArticle) -> list[str]:
 def _ticker(world: World, site: SiteSpec, day: date, exclude: str) -> str:
     """Headlines of the day from many publications, mixed with foreign-language ones, as real tickers are."""
     rng = stable_rng("ticker", site.name, day.isoformat())
-    local = world.articles_for_day(site.name, day)
-    entries = [(a.title, a.path) for a in rng.sample(local, k=min(_TICKER_LOCAL, len(local)))]
-    foreign = vocabulary(site.language).ticker_foreign
+    local = world.plan(site.name, day).stubs if day <= world.today else ()
+    picked = rng.sample(local, k=min(_TICKER_LOCAL, len(local)))
+    entries = [(s.title, site.article_path(s.slug, s.aggregator_id)) for s in picked]
+    foreign = vocabulary(site.language, site.country).ticker_foreign
     entries += rng.sample(foreign, k=min(_TICKER_FOREIGN, len(foreign)))
     rng.shuffle(entries)
     items = "".join(
@@ -149,12 +163,12 @@ def _share(site: SiteSpec, article: ExpectedArticle) -> str:
 def _related(world: World, site: SiteSpec, article: ExpectedArticle) -> str:
     """Earlier articles of the same publication: they always exist when this one does."""
     earlier = (
-        world.article(site.name, article.publication_slug, article.aggregator_id - step)
+        world.stub(site.name, article.publication_slug, article.aggregator_id - step)
         for step in range(1, _RELATED + 1)
     )
     items = "".join(
-        f'<li><a href="{attr(other.path)}">{text(other.title)}</a> '
-        f'<span class="date">{format_date(other.published_date)}</span></li>'
+        f'<li><a href="{attr(site.article_path(other.slug, other.aggregator_id))}">{text(other.title)}</a> '
+        f'<span class="date">{text(stub_date_text(other))}</span></li>'
         for other in earlier
         if other is not None
     )

@@ -19,6 +19,7 @@ class PinnedArticle:
     title: str
     source_url: str
     blocks: tuple[tuple[str, str], ...]
+    author: str | None = None  # the byline on the publisher's page
 
 
 @cache
@@ -34,6 +35,7 @@ def _pinned() -> dict[tuple[str, date, str, int], PinnedArticle]:
             title=raw["title"],
             source_url=raw["source_url"],
             blocks=tuple((kind, text) for kind, text in raw["blocks"]),
+            author=raw.get("author"),
         )
     return found
 

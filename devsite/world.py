@@ -1,7 +1,9 @@
 """The devsite's ground truth: which articles exist, with which content, as of ``today``.
 
-Content depends only on (site, day): it is generated once per day and cached for the
-process. ``today`` hides what is not published yet; ``faults`` only flips ``broken``.
+Content depends only on (site, day) and the volume (``scale``, ``Faults.thin_days``): each
+day is planned once (``devsite.plan``) and its articles built on demand
+(``devsite.articles``), both cached for the process. ``today`` hides what is not published
+yet; the other faults only set flags on articles.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 
-from devsite import schedule, textgen
+from devsite import schedule
+from devsite.articles import build
 from devsite.catalog import SITES, SiteSpec, site_spec
 from devsite.model import ExpectedArticle, Faults, Publication
-from devsite.reference import pinned_article
-from devsite.seeds import stable_fraction, stable_int, stable_rng
+from devsite.plan import DayPlan, Stub, day_plan
+from devsite.schedule import Volume
+from devsite.seeds import stable_fraction
 
 PAGE_SIZE = 20
 
@@ -32,16 +35,29 @@ class Listing:
 
 
 class World:
-    """Immutable: pages rendered from a World are cached for its lifetime."""
+    """Immutable: pages rendered from a World are cached for its lifetime.
 
-    __slots__ = ("_today", "_faults")
+    ``scale`` multiplies every day's article count (benchmarks: ``scale=100`` gives
+    ~10,000 articles a day on maghress-fr); ids stay gap-free.
+    """
 
-    def __init__(self, today: date, faults: Faults | None = None) -> None:
+    __slots__ = ("_today", "_faults", "_scale", "_volume")
+
+    def __init__(self, today: date, faults: Faults | None = None, scale: float = 1.0) -> None:
         self._today = today
         self._faults = faults if faults is not None else Faults()
+        self._scale = float(scale)
+        self._volume = Volume(self._scale, tuple(sorted(self._faults.thin_days.items())))
 
     def __repr__(self) -> str:
-        return f"World(today={self._today!r}, faults={self._faults!r})"
+        scale = f", scale={self._scale!r}" if self._scale != 1.0 else ""
+        return f"World(today={self._today!r}, faults={self._faults!r}{scale})"
+
+    def __getstate__(self) -> tuple[date, Faults, float]:
+        return (self._today, self._faults, self._scale)
+
+    def __setstate__(self, state: tuple[date, Faults, float]) -> None:
+        self.__init__(*state)  # type: ignore[misc]
 
     @property
     def today(self) -> date:
@@ -50,6 +66,14 @@ class World:
     @property
     def faults(self) -> Faults:
         return self._faults
+
+    @property
+    def scale(self) -> float:
+        return self._scale
+
+    @property
+    def volume(self) -> Volume:
+        return self._volume
 
     def site_names(self) -> list[str]:
         return list(SITES)
@@ -65,25 +89,33 @@ class World:
 
         Empty for a day after ``today``: the site has not published it yet.
         """
-        if day > self._today:
+        if day > self._today or day < schedule.EPOCH:
             return []
-        return [self._with_faults(article) for article in _day_articles(site, day)]
+        return [self._with_faults(build(stub)) for stub in self.plan(site, day).stubs]
 
     def article(self, site: str, slug: str, aggregator_id: int) -> ExpectedArticle | None:
         """The article behind ``/<prefix>/<slug>/<id>``; None when the site answers 404 for it."""
-        spec = site_spec(site)
-        pub = spec.publication(slug)
+        stub = self.stub(site, slug, aggregator_id)
+        return None if stub is None else self._with_faults(build(stub))
+
+    def stub(self, site: str, slug: str, aggregator_id: int) -> Stub | None:
+        """The article's title, time and URLs without building its body (for lists of titles)."""
+        pub = site_spec(site).publication(slug)
         if pub is None:
             return None
-        found = schedule.locate(site, slug, aggregator_id - pub.first_id, self._today)
+        found = schedule.locate(site, slug, aggregator_id - pub.first_id, self._today, self._volume)
         if found is None:
             return None
         day, index = found
-        return self._with_faults(_publication_day(site, slug, day)[index])
+        return self.plan(site, day).stub(slug, index)
+
+    def plan(self, site: str, day: date) -> DayPlan:
+        """A day's articles as stubs, whatever ``today`` is (callers hide the future)."""
+        return day_plan(site, day, self._volume)
 
     def published_count(self, site: str, slug: str) -> int:
         """Articles of the publication published on or before ``today``."""
-        return schedule.articles_before(site, slug, self._today + timedelta(days=1))
+        return schedule.articles_before(site, slug, self._today + timedelta(days=1), self._volume)
 
     def listing(self, site: str, slug: str, page: int) -> Listing | None:
         """Page ``page`` (from 1) of a publication's listing; None for an unknown slug or past the end."""
@@ -99,83 +131,43 @@ class World:
         articles = tuple(a for a in (self.article(site, slug, i) for i in ids) if a is not None)
         return Listing(site, slug, page, articles, has_next=start + PAGE_SIZE < total)
 
-    def latest(self, site: str, limit: int) -> list[ExpectedArticle]:
-        """The newest articles across publications (today's first), for home pages and tickers."""
-        found: list[ExpectedArticle] = []
+    def newest(self, site: str, slug: str, limit: int) -> list[ExpectedArticle]:
+        """The publication's ``limit`` newest articles up to ``today``, newest first (feeds)."""
+        pub = site_spec(site).publication(slug)
+        if pub is None:
+            return []
+        newest = pub.first_id + self.published_count(site, slug) - 1
+        ids = range(newest, max(newest - limit, pub.first_id - 1), -1)
+        return [a for a in (self.article(site, slug, i) for i in ids) if a is not None]
+
+    def latest_stubs(self, site: str, limit: int) -> list[Stub]:
+        """The newest articles across publications (today's first, latest time first), as stubs."""
+        found: list[Stub] = []
         day = self._today
         while len(found) < limit and day >= schedule.EPOCH:
-            todays = self.articles_for_day(site, day)
-            found.extend(sorted(todays, key=lambda a: (-a.aggregator_id, a.publication_slug)))
+            stubs = self.plan(site, day).stubs
+            found.extend(sorted(stubs, key=lambda s: (s.published_at, s.aggregator_id), reverse=True))
             day -= timedelta(days=1)
         return found[:limit]
 
+    def latest(self, site: str, limit: int) -> list[ExpectedArticle]:
+        """The newest articles across publications (today's first), for home pages and feeds."""
+        return [self._with_faults(build(stub)) for stub in self.latest_stubs(site, limit)]
+
     def _with_faults(self, article: ExpectedArticle) -> ExpectedArticle:
-        share = self._faults.broken_share
-        if share and _draw("broken", article) < share:
-            return dataclasses.replace(article, broken=True)
-        return article
-
-
-@lru_cache(maxsize=1024)
-def _publication_day(site: str, slug: str, day: date) -> tuple[ExpectedArticle, ...]:
-    return tuple(a for a in _day_articles(site, day) if a.publication_slug == slug)
-
-
-# Bounded: a day holds ~100 articles (~200 KB); backfills walk many days.
-@lru_cache(maxsize=256)
-def _day_articles(site: str, day: date) -> tuple[ExpectedArticle, ...]:
-    spec = site_spec(site)
-    vocab = textgen.vocabulary(spec.language)
-    titles: set[str] = set()
-    out = []
-    for pub in sorted(spec.publications, key=lambda p: p.slug):
-        first = pub.first_id + schedule.articles_before(site, pub.slug, day)
-        for position in range(schedule.daily_count(site, pub.slug, day)):
-            aggregator_id = first + position
-            pinned = pinned_article(site, day, pub.slug, position)
-            if pinned is not None:
-                title, blocks, source_url = pinned.title, pinned.blocks, pinned.source_url
-            else:
-                rng = stable_rng("article", site, pub.slug, aggregator_id)
-                title = textgen.title(vocab, rng, day.year)
-                # Titles repeat across days, as on the real site, but not within one day.
-                attempt = 0
-                while title in titles:
-                    attempt += 1
-                    retry = stable_rng("title", site, pub.slug, aggregator_id, attempt)
-                    title = textgen.title(vocab, retry, day.year)
-                blocks = textgen.blocks(vocab, rng, day.year)
-                source_url = _source_url(pub.source_url, title, day, site, pub.slug, aggregator_id)
-            titles.add(title)
-            path = spec.article_path(pub.slug, aggregator_id)
-            out.append(
-                ExpectedArticle(
-                    site=site,
-                    publication_slug=pub.slug,
-                    publication_name=pub.name,
-                    aggregator_id=aggregator_id,
-                    path=path,
-                    canonical_url=spec.aggregator.real_base_url + path,
-                    title=title,
-                    published_date=day,
-                    blocks=blocks,
-                    source_url=source_url,
-                    thumbnail_url=f"https://{spec.aggregator.image_host}/{pub.slug}/{aggregator_id}/thumb",
-                    language=spec.language,
-                )
+        faults = self._faults
+        flags = {
+            name: True
+            for name, share in (
+                ("broken", faults.broken_share),
+                ("slow", faults.slow_share),
+                ("truncated", faults.truncated_share),
+                ("wrong_charset", faults.wrong_charset_share),
             )
-    return tuple(out)
+            if share and _draw(name, article) < share
+        }
+        return dataclasses.replace(article, **flags) if flags else article
 
 
 def _draw(purpose: str, article: ExpectedArticle) -> float:
     return stable_fraction(purpose, article.site, article.publication_slug, article.aggregator_id)
-
-
-def _source_url(template: str, title: str, day: date, *seed: object) -> str:
-    return template.format(
-        title_slug=textgen.slugify(title),
-        yyyy=f"{day.year:04d}",
-        mm=f"{day.month:02d}",
-        dd=f"{day.day:02d}",
-        n=100000 + stable_int("source", *seed) % 900000,
-    )

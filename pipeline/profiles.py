@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
 class ProfileError(ValueError):
@@ -148,6 +148,17 @@ class SiteProfile(_Strict):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _strategies_have_their_urls(self) -> SiteProfile:
+        """What field types cannot say: a discovery strategy needs its URL pattern."""
+        needs = {"rss": ("feed", self.urls.feed), "id_probe": ("article_path", self.urls.article_path)}
+        for strategy in self.discovery.strategies:
+            if strategy in needs and not needs[strategy][1]:
+                raise ValueError(
+                    f"discovery.strategies has {strategy} but urls.{needs[strategy][0]} is missing"
+                )
+        return self
 
     @property
     def zone(self) -> ZoneInfo:

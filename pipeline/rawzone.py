@@ -56,3 +56,65 @@ def iter_responses(partition: Partition, record_ids: set[str] | None = None) -> 
                     content_type=record.http_headers.get_header("Content-Type"),
                     body=record.content_stream().read(),
                 )
+
+
+@dataclass(frozen=True)
+class ArchivedRef:
+    """Where an earlier run archived a successful response: enough to reuse it without the network."""
+
+    url: str
+    record_id: str
+    warc_file: str  # file name inside the partition's warc dir, as RawItem.warc_file
+    offset: int
+    run_id: str
+
+
+def warc_run_id(path: Path) -> str:
+    """``warc/<run_id>.warc.gz`` → run_id."""
+    return path.name.removesuffix(".warc.gz")
+
+
+def index_archived(partition: Partition, exclude_run: str | None = None) -> dict[str, ArchivedRef]:
+    """URL → the newest archived 200 response for it, over every WARC file of the partition.
+
+    ``exclude_run``: the run about to write ``<run_id>.warc.gz``; its old file is being replaced,
+    so nothing may point into it.
+    """
+    index: dict[str, ArchivedRef] = {}
+    paths = [p for p in warc_files(partition) if warc_run_id(p) != exclude_run]
+    for path in sorted(paths, key=lambda p: (p.stat().st_mtime, p.name)):  # newer files win
+        with path.open("rb") as fh:
+            iterator = ArchiveIterator(fh)
+            for record in iterator:
+                if record.rec_type != "response" or record.http_headers is None:
+                    continue
+                if record.http_headers.get_statuscode() != "200":
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                index[url] = ArchivedRef(
+                    url=url,
+                    record_id=record.rec_headers.get_header("WARC-Record-ID"),
+                    warc_file=path.name,
+                    offset=iterator.get_record_offset(),
+                    run_id=warc_run_id(path),
+                )
+    return index
+
+
+def read_archived(partition: Partition, ref: ArchivedRef) -> ArchivedResponse:
+    """The one response ``ref`` points at (each gzip member of a WARC is one record: seek, read)."""
+    with (partition.warc_dir / ref.warc_file).open("rb") as fh:
+        fh.seek(ref.offset)
+        record = next(iter(ArchiveIterator(fh)))
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        if record_id != ref.record_id:
+            raise ValueError(
+                f"{ref.warc_file}@{ref.offset}: expected record {ref.record_id}, found {record_id}"
+            )
+        return ArchivedResponse(
+            record_id=record_id,
+            url=record.rec_headers.get_header("WARC-Target-URI"),
+            status=int(record.http_headers.get_statuscode()),
+            content_type=record.http_headers.get_header("Content-Type"),
+            body=record.content_stream().read(),
+        )

@@ -27,7 +27,7 @@ class RawItem(_Record):
     listing_date: date | None = None  # the date the listing showed next to the link
     status: int | None = None  # HTTP status; None when no response arrived
     error: str | None = None  # why the fetch failed; None when it succeeded
-    warc_file: str | None = None  # relative to the partition's raw dir
+    warc_file: str | None = None  # file name inside the partition's warc/ directory
     warc_record_id: str | None = None
     fetched_at: datetime
     discovered_by: str = "listing"  # listing | rss | id_probe

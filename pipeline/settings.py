@@ -18,6 +18,8 @@ ENV_PROFILES_DIR = "PRESSETL_PROFILES_DIR"
 ENV_BASE_URL_PREFIX = "PRESSETL_BASE_URL_"  # PRESSETL_BASE_URL_MAGHRESS_FR=http://127.0.0.1:8000
 ENV_CONTACT_URL = "PRESSETL_CONTACT_URL"
 ENV_POLITE = "PRESSETL_POLITE"  # "0" only against our own devsite
+# "www.leseco.ma=http://127.0.0.1:8101,lematin.ma=http://127.0.0.1:8102": publisher pages elsewhere
+ENV_PUBLISHER_URLS = "PRESSETL_PUBLISHER_URLS"
 
 DEFAULT_CONTACT_URL = "https://github.com/pressetl/pressetl#contact"
 
@@ -35,6 +37,9 @@ class Settings:
     polite: bool = True
     # site name -> base URL replacing the profile's own (devsite in demo and tests)
     base_url_overrides: dict[str, str] = field(default_factory=dict)
+    # real publisher host -> base URL serving its pages (devsite); the spider requests the
+    # override but keeps the real URL as the article's source_url
+    publisher_base_url_overrides: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -52,8 +57,25 @@ class Settings:
             contact_url=env.get(ENV_CONTACT_URL, DEFAULT_CONTACT_URL),
             polite=env.get(ENV_POLITE, "1").lower() not in {"0", "false", "no", "off"},
             base_url_overrides=base_urls,
+            publisher_base_url_overrides=parse_host_map(env.get(ENV_PUBLISHER_URLS, "")),
         )
         return replace(settings, **overrides) if overrides else settings
 
     def with_base_url(self, site: str, base_url: str) -> Settings:
         return replace(self, base_url_overrides={**self.base_url_overrides, site: base_url})
+
+    def with_publisher_urls(self, overrides: dict[str, str]) -> Settings:
+        return replace(self, publisher_base_url_overrides={**self.publisher_base_url_overrides, **overrides})
+
+
+def parse_host_map(text: str) -> dict[str, str]:
+    """``host=url,host=url`` (the form of ``PRESSETL_PUBLISHER_URLS``) as a dict."""
+    pairs = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        host, sep, url = part.partition("=")
+        if not sep or not host.strip() or not url.strip():
+            raise ValueError(f"{ENV_PUBLISHER_URLS}: expected host=url, got {part.strip()!r}")
+        pairs[host.strip().lower()] = url.strip().rstrip("/")
+    return pairs

@@ -1,41 +1,36 @@
-"""The quality gate: validate one staged partition with Great Expectations.
+"""The quality gate: validate one partition with Great Expectations.
 
 Great Expectations is imported inside the functions only: DAG files import this
 package, and GX takes ~10 s to import.
 
-Data Docs layout: one GX Data Docs site per pressetl site, because GX re-lists
-(and re-reads) every stored validation of a site whenever it rebuilds that site's
-index, so one site for everything would make each call slower as the history of
-all sites grows, and would make parallel sites wait for each other::
+One call validates two suites (``quality.suites``): the raw items of the crawl
+(the day's volume, fetch statuses, URLs) and the staged articles (row checks,
+layout drift, duplicates). It then writes, for the partition:
 
-    <docs_dir>/index.html                        links to each site's Data Docs (written here)
-    <docs_dir>/<site>/index.html                 GX index: the site's validations, newest first
-    <docs_dir>/<site>/validations/<site>/staged_articles/<run_id>/<run time>/<day>.html
-                                                 the page of one validation
-    <docs_dir>/<site>/expectations/<site>/staged_articles.html   the site's suite
-    <docs_dir>/<site>/static/                    GX's CSS/JS/images
-    <docs_dir>/<site>/_gx/                       GX stores the site is built from
-                                                 (suite and validation results as JSON)
+- ``validated/<site>/<day>/articles.parquet``: the rows that passed, only if the
+  batch passed (or was overridden);
+- ``quarantine/<site>/<day>/articles.parquet``: the rows that failed a row check,
+  with the failed checks (and the transform's error) as reasons;
+- ``validated/<site>/<day>/validation.json``: the manifest (verdict, counts, every
+  expectation's result, which the load stage stores in the warehouse);
+- the Data Docs pages (``quality.docs``).
 
-Each call renders its own validation page and the suite page, and rebuilds the
-site's index; the manifest's ``docs_path`` is the call's own page.
+A failed batch raises ``QualityGateError`` with a one-line message that names
+the site, the day, what failed (layout drift and volume anomalies by name) and the
+Data Docs page.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
-import html
 import logging
 import math
-import re
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -43,9 +38,8 @@ import pyarrow.parquet as pq
 
 from pipeline.partitions import Partition, atomic_path, write_json_atomic
 from pipeline.profiles import SiteProfile
-from pipeline.records import ARTICLE_SCHEMA, QUARANTINE_SCHEMA
-from quality import suites
-from quality._quiet import import_gx
+from pipeline.records import QUARANTINE_SCHEMA
+from quality import docs, frames, suites
 from quality.errors import QualityGateError
 
 if TYPE_CHECKING:
@@ -55,15 +49,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-GX_STORES_DIR = "_gx"
-# The index of a site lists its most recent validations only: rendering it costs a
-# few ms per listed validation. Older pages stay on disk (manifests point at them).
-INDEX_LIMIT = 500
+# Kept importable from here for callers of the first version.
+GX_STORES_DIR = docs.GX_STORES_DIR
+INDEX_LIMIT = docs.INDEX_LIMIT
 
-# Keys of an expectation result that grow with the number of failing rows. The gate
-# reads them from the in-memory result; the stored copy (which the Data Docs index
-# re-reads for every past validation on every build) keeps the 20-row samples only.
-_BULKY_RESULT_KEYS = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
+
+VALIDATED_ROW_GROUP = 2000
 
 
 def validate_partition(
@@ -72,28 +63,52 @@ def validate_partition(
     docs_dir: Path,
     run_id: str,
     override: bool = False,
+    recent_volumes: Sequence[int] | None = None,
 ) -> dict[str, Any]:
-    """Validate ``partition.staged_articles``; write validated, quarantine, manifest, Data Docs.
+    """Validate the partition's raw items and staged articles; write validated, quarantine,
+    manifest and Data Docs.
+
+    ``recent_volumes``: the site's volume on each of its recent days (see
+    ``suites.volume_plan``); None when there is no history (no warehouse yet).
 
     Returns the manifest. Raises ``QualityGateError`` when the batch fails and
     ``override`` is false; then no validated file exists for the partition.
     """
-    started = time.monotonic()
+    clock = _Clock()
     day_iso = partition.day.isoformat()
     if profile.site != partition.site:
         raise ValueError(f"profile of {profile.site!r} given to validate a partition of {partition.site!r}")
     try:
-        table = _read_staged(partition)
-        frame = _validation_frame(table)
-        checks = suites.staged_articles_checks(profile)
+        table = frames.read_staged(partition)
+        items = frames.read_raw_items(partition)
+        plan = suites.volume_plan(recent_volumes, profile.quality)
         # GX wants absolute store paths; paths reported back keep the caller's form.
         site_docs = docs_dir.absolute() / partition.site
-        context = _context(site_docs, partition.site)
-        suite = suites.build_suite(profile)
-        result = _run_suite(context, suite, frame, day_iso)
+        clock.lap("read")
+        context = docs.context(site_docs, partition.site)
+        clock.lap("gx_context")
+        raw_frame = frames.raw_frame(items) if items is not None else None
+        hosts, hosts_note = frames.crawl_hosts(partition, profile, run_id)
+        if hosts is None and raw_frame is not None:
+            # Unknown: the check then passes by construction, and the manifest says why.
+            hosts = sorted({h for h in raw_frame[suites.URL_HOST_COLUMN] if h})
+        parameters = {
+            **suites.day_parameters(day_iso),
+            **suites.volume_parameters(plan),
+            **suites.hosts_parameters(hosts or profile.hosts),
+        }
 
-        outcomes = _outcomes(checks, result)
-        reasons = _row_reasons(outcomes, table.num_rows)
+        raw = None
+        if raw_frame is not None:
+            raw = _Validation.run(context, profile, suites.RAW, raw_frame, suites.RAW_ROW_COLUMN, parameters)
+        clock.lap("raw_items_suite")
+        staged_frame = frames.staged_frame(table, profile)
+        staged = _Validation.run(
+            context, profile, suites.STAGED, staged_frame, suites.ROW_INDEX_COLUMN, parameters
+        )
+        clock.lap("staged_articles_suite")
+
+        reasons = _row_reasons(staged.outcomes, table.num_rows)
         for row, text in enumerate(table.column("error").to_pylist()):
             if reasons[row] and text:
                 reasons[row].append(text)
@@ -101,41 +116,58 @@ def validate_partition(
         rows = table.num_rows
         share = len(quarantined) / rows if rows else 0.0
 
-        failures = _failures(outcomes, share, profile.quality.max_quarantined_share)
+        extraction = _extraction_summary(table, profile)
+        volume = _volume_summary(plan, raw, items, partition)
+        failures = _failures(profile, staged, raw, share, extraction, volume)
         success = not failures
         loadable = success or override
+        gate = "passed" if success else ("overridden" if override else "failed")
 
-        docs_index, docs_page = _publish_docs(
+        validations = [(staged.suite, staged.result, not any(f.suite == suites.STAGED for f in failures))]
+        if raw is not None:
+            validations.insert(0, (raw.suite, raw.result, not any(f.suite == suites.RAW for f in failures)))
+        docs_index, pages = docs.publish(
             context,
-            suite,
-            result,
-            profile=profile,
+            validations,
+            site=partition.site,
             site_docs=site_docs,
             day_iso=day_iso,
             run_id=run_id,
             summary={
-                "gate": "passed" if success else ("overridden" if override else "failed"),
+                "gate": gate,
                 "rows": rows,
                 "quarantined": len(quarantined),
-                "failures": failures,
+                "failures": _texts(failures),
             },
-            success=success,
         )
 
+        clock.lap("data_docs")
         mask = pa.array([bool(r) for r in reasons], pa.bool_())
         _write_quarantine(partition, table.filter(mask), [reasons[row] for row in quarantined])
         if loadable:
             with atomic_path(partition.validated_articles) as tmp:
-                pq.write_table(table.filter(pc.invert(mask)), tmp)
+                # small row groups: the loader streams them, one at a time
+                pq.write_table(table.filter(pc.invert(mask)), tmp, row_group_size=VALIDATED_ROW_GROUP)
         else:
             partition.validated_articles.unlink(missing_ok=True)
 
-        docs_index, docs_page = (docs_dir / p.relative_to(site_docs.parent) for p in (docs_index, docs_page))
+        clock.lap("write")
+
+        # Paths as the caller gave docs_dir (relative stays relative).
+        def reported(path: Path) -> Path:
+            return docs_dir / path.relative_to(site_docs.parent)
+
+        page_links = {suite: str(page.relative_to(site_docs.parent)) for suite, page in pages.items()}
+        pages = {suite: reported(page) for suite, page in pages.items()}
+        docs_page = pages[failures[0].suite] if failures else pages[suites.STAGED]
+        message = _message(partition.site, day_iso, failures, docs_page) if failures else None
+
         manifest = {
             "site": partition.site,
             "day": day_iso,
             "run_id": run_id,
             "success": success,
+            "gate": gate,
             "override": override,
             "overridden": override and not success,
             "loadable": loadable,
@@ -144,15 +176,48 @@ def validate_partition(
             "quarantined": len(quarantined),
             "quarantined_share": round(share, 4),
             "max_quarantined_share": profile.quality.max_quarantined_share,
-            "failures": failures,
+            "failures": _texts(failures),
+            "blocked_by": sorted({f.kind for f in failures}),
+            "message": message,
+            "extraction": extraction,
+            "volume": volume,
+            "publications": _publication_summary(table, staged.frame),
+            "raw_items": {
+                "path": str(partition.raw_items),
+                "rows": len(items) if items is not None else None,
+                "success": None if raw is None else not any(f.suite == suites.RAW for f in failures),
+                "note": None if items is not None else frames.missing_raw_note(partition.raw_items),
+                "allowed_hosts": hosts_note,
+            },
             "validated_path": str(partition.validated_articles) if loadable else None,
             "quarantine_path": str(partition.quarantined_articles),
             "docs_path": str(docs_page),
-            "docs_index": str(docs_index),
-            "seconds": round(time.monotonic() - started, 3),
-            "expectations": [_manifest_entry(o) for o in outcomes],
+            "docs_pages": {suite: str(page) for suite, page in pages.items()},
+            "docs_index": str(reported(docs_index)),
+            "docs_root": str(docs_dir / "index.html"),
+            "seconds": clock.total(),
+            "timings": dict(clock.laps),
+            # Raw-items results first: the order the suites ran in, and the seq in the warehouse.
+            "expectations": [_manifest_entry(o) for v in (raw, staged) if v is not None for o in v.outcomes],
         }
         write_json_atomic(partition.validation_manifest, manifest)
+        docs.record_run(
+            site_docs,
+            {
+                "site": partition.site,
+                "day": day_iso,
+                "run_id": run_id,
+                "gate": gate,
+                "rows": rows,
+                "quarantined": len(quarantined),
+                "message": message,
+                "pages": page_links,
+                "validated_at": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+            },
+        )
+        with docs.root_lock(site_docs.parent):
+            docs.write_root_index(site_docs.parent)
+        logger.info("validated %s %s in %.2f s: %s", partition.site, day_iso, clock.total(), clock.laps)
     except BaseException:
         # Whatever went wrong, a validated file from an earlier run no longer
         # matches the staged input: never leave it (or its manifest) for the loader.
@@ -162,132 +227,71 @@ def validate_partition(
 
     if not loadable:
         raise QualityGateError(
-            f"quality gate failed for {partition.site} {day_iso}: {'; '.join(failures)}; see {docs_page}",
+            message or "",
             site=partition.site,
             day=day_iso,
-            failures=failures,
+            failures=_texts(failures),
             docs_path=str(docs_page),
         )
     if override and not success:
-        logger.warning("quality gate overridden for %s %s: %s", partition.site, day_iso, "; ".join(failures))
+        logger.warning("quality gate overridden: %s", message)
     return manifest
 
 
-# -- input -----------------------------------------------------------------
+class _Clock:
+    """Seconds spent in each step of one validation (the manifest's ``timings``)."""
 
+    def __init__(self) -> None:
+        self.started = self.last = time.monotonic()
+        self.laps: dict[str, float] = {}
 
-def _read_staged(partition: Partition) -> pa.Table:
-    path = partition.staged_articles
-    if not path.is_file():
-        raise FileNotFoundError(f"no staged articles for {partition.key}: {path} does not exist")
-    table = pq.read_table(path)
-    problem = None
-    missing = [name for name in ARTICLE_SCHEMA.names if name not in table.column_names]
-    extra = [name for name in table.column_names if name not in ARTICLE_SCHEMA.names]
-    if missing or extra:
-        problem = f"missing columns {missing}, unexpected columns {extra}"
-    else:
-        # Nullability is checked apart: rows lacking a never-null column cannot even
-        # be written to quarantine, so such a file stops the batch as a whole.
-        relaxed = pa.schema([f.with_nullable(True) for f in ARTICLE_SCHEMA])
-        try:
-            table = table.select(ARTICLE_SCHEMA.names).cast(relaxed)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
-            problem = " ".join(str(exc).split())
-        else:
-            nulls = [f.name for f in ARTICLE_SCHEMA if not f.nullable and table.column(f.name).null_count]
-            if nulls:
-                problem = f"nulls in never-null columns {nulls}"
-    if problem:
-        raise QualityGateError(
-            f"quality gate failed for {partition.site} {partition.day.isoformat()}: "
-            f"{path} does not match ARTICLE_SCHEMA: {problem}",
-            site=partition.site,
-            day=partition.day.isoformat(),
-            failures=[f"staged file does not match ARTICLE_SCHEMA: {problem}"],
-        )
-    return table.cast(ARTICLE_SCHEMA)
+    def lap(self, step: str) -> None:
+        now = time.monotonic()
+        self.laps[step] = round(now - self.last, 3)
+        self.last = now
 
-
-def _validation_frame(table: pa.Table) -> pd.DataFrame:
-    """The columns the suite checks, dates as ISO strings, plus the derived columns."""
-    columns: dict[str, pa.Array | pa.ChunkedArray] = {
-        suites.ROW_INDEX_COLUMN: pa.array(range(table.num_rows), pa.int64()),
-    }
-    for name in suites.FRAME_COLUMNS:
-        column = table.column(name)
-        if pa.types.is_date(column.type):
-            column = pc.cast(column, pa.string())  # ISO 8601, compared as text with the day
-        elif name in suites.REQUIRED_COLUMNS and pa.types.is_string(column.type):
-            # A blank title or publication name is as missing as a null one.
-            blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(column), ""), False)
-            column = pc.if_else(blank, pa.scalar(None, pa.string()), column)
-        columns[name] = column
-    columns[suites.URL_PATH_COLUMN] = pa.array(
-        [urlsplit(url).path if url is not None else None for url in table.column("url").to_pylist()],
-        pa.string(),
-    )
-    return pa.table(columns).to_pandas()
+    def total(self) -> float:
+        return round(time.monotonic() - self.started, 3)
 
 
 # -- GX ----------------------------------------------------------------------
 
 
-def _context(site_docs: Path, site: str) -> EphemeralDataContext:
-    """An ephemeral context whose suites, results and Data Docs live under ``site_docs``.
+@dataclass
+class _Validation:
+    """One suite run on one frame, and its results matched to the checks."""
 
-    Ephemeral, so no GX project (great_expectations.yml, checkpoints…) has to be kept
-    in step with the code; but the suite and result stores are on disk, because
-    the Data Docs index lists what those stores hold, and must list past runs too.
-    """
-    gx = import_gx()
-    from great_expectations.data_context.types.base import DataContextConfig, ProgressBarsConfig
+    suite: ExpectationSuite
+    result: ExpectationSuiteValidationResult
+    outcomes: list[_Outcome]
+    frame: pd.DataFrame
 
-    stores_dir = site_docs / GX_STORES_DIR
-
-    def on_disk(class_name: str, subdir: str) -> dict[str, Any]:
-        backend = {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(stores_dir / subdir)}
-        return {"class_name": class_name, "store_backend": backend}
-
-    def in_memory(class_name: str) -> dict[str, Any]:
-        return {"class_name": class_name, "store_backend": {"class_name": "InMemoryStoreBackend"}}
-
-    config = DataContextConfig(
-        stores={
-            "expectations_store": on_disk("ExpectationsStore", "expectations"),
-            "validation_results_store": on_disk("ValidationResultsStore", "validations"),
-            "checkpoint_store": in_memory("CheckpointStore"),
-            "validation_definition_store": in_memory("ValidationDefinitionStore"),
-        },
-        expectations_store_name="expectations_store",
-        validation_results_store_name="validation_results_store",
-        checkpoint_store_name="checkpoint_store",
-        data_docs_sites={
-            site: {
-                "class_name": "SiteBuilder",
-                "show_how_to_buttons": False,
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(site_docs),
-                },
-                "site_index_builder": {
-                    "class_name": "DefaultSiteIndexBuilder",
-                    "validation_results_limit": INDEX_LIMIT,
-                },
-            }
-        },
-        analytics_enabled=False,
-        progress_bars=ProgressBarsConfig(globally=False),
-    )
-    return gx.get_context(project_config=config, mode="ephemeral")
+    @classmethod
+    def run(
+        cls,
+        context: EphemeralDataContext,
+        profile: SiteProfile,
+        which: suites.Suite,
+        frame: pd.DataFrame,
+        index_column: str,
+        parameters: dict[str, Any],
+    ) -> _Validation:
+        suite = suites.build_suite(profile, which)
+        result = _run_suite(context, which, suite, frame, index_column, parameters)
+        return cls(suite, result, _outcomes(suites.checks_for(profile, which), result, index_column), frame)
 
 
 def _run_suite(
-    context: EphemeralDataContext, suite: ExpectationSuite, frame: pd.DataFrame, day_iso: str
+    context: EphemeralDataContext,
+    name: str,
+    suite: ExpectationSuite,
+    frame: pd.DataFrame,
+    index_column: str,
+    parameters: dict[str, Any],
 ) -> ExpectationSuiteValidationResult:
     """Validate ``frame``; the result keeps every failing row's index (COMPLETE format)."""
-    source = context.data_sources.add_pandas("staged")
-    asset = source.add_dataframe_asset("staged_articles")
+    source = context.data_sources.add_pandas(name)
+    asset = source.add_dataframe_asset(name)
     batch = asset.add_batch_definition_whole_dataframe("partition").get_batch(
         batch_parameters={"dataframe": frame}
     )
@@ -296,22 +300,20 @@ def _run_suite(
         warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression")
         return batch.validate(
             suite,
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": [suites.ROW_INDEX_COLUMN],
-            },
-            expectation_parameters=suites.day_parameters(day_iso),
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [index_column]},
+            expectation_parameters=parameters,
         )
 
 
-# -- interpreting the result ---------------------------------------------------
+# -- interpreting the results ---------------------------------------------------
 
 
 class _Outcome:
     """One check with its GX result."""
 
-    def __init__(self, check: suites.Check, result: Any) -> None:
+    def __init__(self, check: suites.Check, result: Any, index_column: str) -> None:
         self.check = check
+        self.index_column = index_column
         self.success = bool(result.success)
         self.result: dict[str, Any] = dict(result.result or {})
         info = result.exception_info or {}
@@ -323,11 +325,17 @@ class _Outcome:
     def unexpected_count(self) -> int:
         return int(self.result.get("unexpected_count") or 0)
 
+    @property
+    def element_count(self) -> int:
+        return int(self.result.get("element_count") or 0)
+
     def failing_rows(self) -> list[int]:
-        return [int(item[suites.ROW_INDEX_COLUMN]) for item in self.result.get("unexpected_index_list") or []]
+        return [int(item[self.index_column]) for item in self.result.get("unexpected_index_list") or []]
 
 
-def _outcomes(checks: list[suites.Check], result: ExpectationSuiteValidationResult) -> list[_Outcome]:
+def _outcomes(
+    checks: list[suites.Check], result: ExpectationSuiteValidationResult, index_column: str
+) -> list[_Outcome]:
     by_description = {}
     for item in result.results:
         description = item.expectation_config.meta.get("pressetl_check")
@@ -335,7 +343,7 @@ def _outcomes(checks: list[suites.Check], result: ExpectationSuiteValidationResu
     missing = [c.description for c in checks if c.description not in by_description]
     if missing:
         raise RuntimeError(f"GX returned no result for {missing}")
-    return [_Outcome(check, by_description[check.description]) for check in checks]
+    return [_Outcome(check, by_description[check.description], index_column) for check in checks]
 
 
 def _row_reasons(outcomes: list[_Outcome], rows: int) -> list[list[str]]:
@@ -348,28 +356,158 @@ def _row_reasons(outcomes: list[_Outcome], rows: int) -> list[list[str]]:
     return reasons
 
 
-def _failures(outcomes: list[_Outcome], share: float, max_share: float) -> list[str]:
-    """Why the batch fails, one short phrase each; empty when it passes."""
+def _extraction_summary(table: pa.Table, profile: SiteProfile) -> dict[str, Any]:
+    counts = {"selectors": 0, "fallback": 0, "failed": 0}
+    for value, count in zip(*_value_counts(table.column("extraction")), strict=True):
+        key = value if value in counts else "failed"
+        counts[key] += count
+    rows = table.num_rows
+    off = counts["fallback"] + counts["failed"]
+    return {
+        **counts,
+        "fallback_share": round(off / rows, 4) if rows else 0.0,
+        "max_fallback_share": profile.quality.max_fallback_share,
+    }
+
+
+def _value_counts(column: pa.ChunkedArray) -> tuple[list[Any], list[int]]:
+    counts = pc.value_counts(column)
+    return counts.field("values").to_pylist(), counts.field("counts").to_pylist()
+
+
+def _volume_summary(
+    plan: suites.VolumePlan, raw: _Validation | None, items: list | None, partition: Partition
+) -> dict[str, Any]:
+    """The day's volume (articles discovered, i.e. raw items) against the recent median."""
+    summary = {"discovered": len(items) if items is not None else None, **plan.as_dict()}
+    if raw is None:
+        summary.update(verdict="no verdict", note=frames.missing_raw_note(partition.raw_items))
+        return summary
+    if not plan.verdict_possible:
+        summary["verdict"] = "no verdict"
+        return summary
+    (outcome,) = [o for o in raw.outcomes if o.check.level == "volume"]
+    summary["verdict"] = "ok" if outcome.success and not outcome.error else "anomaly"
+    if plan.median:
+        summary["ratio"] = round(len(items or ()) / plan.median, 4)
+    return summary
+
+
+def _publication_summary(table: pa.Table, frame: pd.DataFrame) -> dict[str, Any]:
+    status = frame[suites.PUBLICATION_STATUS_COLUMN]
+    summary: dict[str, Any] = {
+        "known": int((status == "known").sum()),
+        "new": int((status == "new").sum()),
+        "unresolved": int(status.isna().sum()),
+        "enriched": frames.enriched(table),
+    }
+    if table.num_rows and not summary["enriched"]:
+        summary["note"] = (
+            "publication_key and publication_is_new are empty in this partition "
+            "(staged before enrichment): a named publication counts as known"
+        )
+    return summary
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """One reason the batch fails: what kind (drift, volume, quarantine, batch, error),
+    which suite's page shows it, and one short phrase naming the expectation."""
+
+    kind: str
+    suite: str
+    text: str
+
+
+_KIND_ORDER = {"drift": 0, "volume": 1, "quarantine": 2, "batch": 3, "error": 4}
+
+
+def _texts(failures: list[_Failure]) -> list[str]:
+    return [f.text for f in failures]
+
+
+def _failures(
+    profile: SiteProfile,
+    staged: _Validation,
+    raw: _Validation | None,
+    share: float,
+    extraction: dict[str, Any],
+    volume: dict[str, Any],
+) -> list[_Failure]:
+    """Why the batch fails, most telling first; empty when it passes."""
     failures = []
-    for outcome in outcomes:
-        if outcome.error:
-            failures.append(f"{outcome.check.description} errored: {' '.join(outcome.error.split())[:200]}")
-        elif outcome.check.level == "batch" and not outcome.success:
-            failures.append(f"{outcome.check.description} ({outcome.unexpected_count} rows)")
-    if share > max_share:
+    q = profile.quality
+    for validation in (raw, staged):
+        if validation is None:
+            continue
+        for o in validation.outcomes:
+            suite = o.check.suite
+            if o.error:
+                text = f"{o.check.description} errored: {' '.join(o.error.split())[:200]}"
+                failures.append(_Failure("error", suite, text))
+            elif o.success or o.check.level == "row":
+                continue
+            elif o.check.level == "drift":
+                failures.append(_Failure("drift", suite, _drift_text(o, extraction)))
+            elif o.check.level == "volume":
+                if volume.get("verdict") == "anomaly":
+                    failures.append(_Failure("volume", suite, _volume_text(o, volume)))
+            else:
+                text = f"{o.check.description} ({o.unexpected_count} of {o.element_count} rows)"
+                failures.append(_Failure("batch", suite, text))
+    if share > q.max_quarantined_share:
         culprits = sorted(
-            (o for o in outcomes if o.check.level == "row" and not o.error and o.unexpected_count),
+            (o for o in staged.outcomes if o.check.level == "row" and not o.error and o.unexpected_count),
             key=lambda o: -o.unexpected_count,
         )
-        failures.insert(
-            0,
-            f"{_pct(share)} rows quarantined (max {_pct(max_share)}), failed: "
-            + ", ".join(f"{o.check.description} ({o.unexpected_count} rows)" for o in culprits),
+        failures.append(
+            _Failure(
+                "quarantine",
+                suites.STAGED,
+                f"{_pct(share)} rows quarantined (max {_pct(q.max_quarantined_share)}), failed: "
+                + ", ".join(f"{o.check.description} ({o.unexpected_count} rows)" for o in culprits),
+            )
         )
-    return failures
+    return sorted(failures, key=lambda f: _KIND_ORDER[f.kind])
 
 
-def _pct(share: float) -> str:
+def _drift_text(outcome: _Outcome, extraction: dict[str, Any]) -> str:
+    what = "fallback extractions"
+    if extraction["failed"]:
+        counts = f"{extraction['fallback']} fallback, {extraction['failed']} failed"
+        what = f"fallback or failed extractions ({counts})"
+    return (
+        f"{_pct(extraction['fallback_share'], whole=True)} {what} "
+        f"(max {_pct(extraction['max_fallback_share'], whole=True)}) [{outcome.check.description}]"
+    )
+
+
+def _volume_text(outcome: _Outcome, volume: dict[str, Any]) -> str:
+    ratio = _pct(volume.get("ratio", 0.0), whole=True)
+    floor = _pct(volume["min_ratio"], whole=True)
+    return (
+        f"{volume['discovered']} articles discovered, {ratio} of the median {volume['median']:g} "
+        f"of the last {volume['history_days']} days (min {floor}) [{outcome.check.description}]"
+    )
+
+
+def _message(site: str, day_iso: str, failures: list[_Failure], docs_page: Path) -> str:
+    kinds = {f.kind for f in failures}
+    if "drift" in kinds:
+        head = f"layout drift suspected on {site} {day_iso}"
+    elif "volume" in kinds:
+        head = f"volume anomaly on {site} {day_iso}"
+    else:
+        head = f"quality gate failed for {site} {day_iso}"
+    return f"{head}: {'; '.join(_texts(failures))}; see {docs_page}"
+
+
+def _pct(share: float, whole: bool = False) -> str:
+    if whole:
+        # "83%", never "100%" for 99.6% nor "0%" for a little: what the operator reads first.
+        value = share * 100
+        rounded = math.floor(value) if value > 99 else (math.ceil(value) if value < 1 else round(value))
+        return f"{rounded}%"
     text = f"{share * 100:.1f}".removesuffix(".0")
     return f"{text}%"
 
@@ -379,13 +517,13 @@ def _manifest_entry(outcome: _Outcome) -> dict[str, Any]:
     if "observed_value" in result:
         observed: Any = result["observed_value"]
     else:
-        observed = {
-            "unexpected_percent": result.get("unexpected_percent"),
-            "sample": (result.get("partial_unexpected_list") or [])[:5],
-        }
+        # A few failing values, cut short: they may be whole article bodies.
+        sample = [_short(v) for v in (result.get("partial_unexpected_list") or [])[:5]]
+        observed = {"unexpected_percent": result.get("unexpected_percent"), "sample": sample}
     entry = {
         "expectation": outcome.check.description,
         "column": outcome.check.column,
+        "suite": outcome.check.suite,
         "success": outcome.success and not outcome.error,
         "observed": _jsonable(observed),
         "unexpected_count": outcome.unexpected_count,
@@ -394,6 +532,12 @@ def _manifest_entry(outcome: _Outcome) -> dict[str, Any]:
     if outcome.error:
         entry["error"] = outcome.error
     return entry
+
+
+def _short(value: Any, limit: int = 200) -> Any:
+    if isinstance(value, str) and len(value) > limit:
+        return value[: limit - 1] + "…"
+    return value
 
 
 def _jsonable(value: Any) -> Any:
@@ -410,99 +554,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, int):
         return value
     return str(value)
-
-
-# -- Data Docs -------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _docs_lock(directory: Path) -> Iterator[None]:
-    # Days of one site are validated in parallel (backfills) and all update the
-    # site's index; GX writes store files and pages in place, so writers take turns.
-    lock_path = directory / GX_STORES_DIR / ".lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _run_name(run_id: str) -> str:
-    # The run name becomes a directory of the site: no separators, nothing odd in URLs.
-    return re.sub(r"[^A-Za-z0-9._:+-]+", "_", run_id).strip("._") or "run"
-
-
-def _publish_docs(
-    context: EphemeralDataContext,
-    suite: ExpectationSuite,
-    result: ExpectationSuiteValidationResult,
-    *,
-    profile: SiteProfile,
-    site_docs: Path,
-    day_iso: str,
-    run_id: str,
-    summary: dict[str, Any],
-    success: bool,
-) -> tuple[Path, Path]:
-    """Store a compact copy of the result and render its page and the index."""
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
-
-    for item in result.results:
-        for key in _BULKY_RESULT_KEYS:
-            (item.result or {}).pop(key, None)
-    # The index shows the gate's verdict, not GX's: row-level failures within the
-    # site's tolerance are quarantined, and the batch passes.
-    result.success = success
-    run = RunIdentifier(run_name=_run_name(run_id), run_time=dt.datetime.now(dt.UTC))
-    result.meta["run_id"] = run
-    result.meta["pressetl"] = {"site": profile.site, "day": day_iso, "run_id": run_id, **summary}
-    # The pages and the index show a "data asset" read from the (legacy) batch_kwargs
-    # only; naming the partition there puts site and day on every page and index row.
-    result.meta["batch_kwargs"] = {"data_asset_name": f"{profile.site}/{day_iso}"}
-
-    suite_id = ExpectationSuiteIdentifier(name=suites.suite_name(profile.site))
-    result_id = ValidationResultIdentifier(
-        expectation_suite_identifier=suite_id, run_id=run, batch_identifier=day_iso
-    )
-    with _docs_lock(site_docs):
-        context.suites.add_or_update(suite)
-        context.validation_results_store.set(result_id, result)
-        context.build_data_docs(site_names=[profile.site], resource_identifiers=[suite_id, result_id])
-        page_url = context.get_docs_sites_urls(resource_identifier=result_id, site_name=profile.site)[0][
-            "site_url"
-        ]
-    if not page_url:
-        raise RuntimeError(f"GX did not write the Data Docs page of {result_id.to_tuple()}")
-    _write_docs_root(site_docs.parent)
-    return site_docs / "index.html", Path(unquote(urlsplit(page_url).path))
-
-
-def _write_docs_root(docs_dir: Path) -> None:
-    """``<docs_dir>/index.html``: one link per site that has Data Docs."""
-    items = []
-    for site_docs in sorted(p for p in docs_dir.iterdir() if (p / GX_STORES_DIR).is_dir()):
-        index = site_docs / "index.html"
-        if not index.is_file():
-            continue
-        site = site_docs.name
-        updated = dt.datetime.fromtimestamp(index.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        items.append(
-            f'<li><a href="{html.escape(site)}/index.html">{html.escape(site)}</a>'
-            f" <small>updated {updated}</small></li>"
-        )
-    page = (
-        '<!doctype html>\n<html><head><meta charset="utf-8"><title>pressetl Data Docs</title></head>\n'
-        "<body><h1>pressetl Data Docs</h1>\n<p>Great Expectations validations of staged articles, by site."
-        "</p>\n<ul>\n" + "\n".join(items) + "\n</ul></body></html>\n"
-    )
-    with atomic_path(docs_dir / "index.html") as tmp:
-        tmp.write_text(page, encoding="utf-8")
 
 
 # -- output --------------------------------------------------------------------

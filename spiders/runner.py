@@ -9,46 +9,70 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 
 from pipeline.partitions import Partition, write_json_atomic
 from pipeline.profiles import load_profile
+from pipeline.rawzone import index_archived
 from pipeline.records import RawItem
 from pipeline.settings import Settings
 from spiders.aggregator import AggregatorSpider
+from spiders.handoff import settings_from_json
 from spiders.settings import scrapy_settings
 
 
-def crawl_partition(settings: Settings, site: str, day: date, run_id: str) -> dict:
+def crawl_partition(
+    settings: Settings,
+    site: str,
+    day: date,
+    run_id: str,
+    *,
+    refresh: bool = False,
+    last_ids: dict[str, int] | None = None,
+) -> dict:
     profile = load_profile(settings.profiles_dir, site, settings.base_url_overrides.get(site))
     partition = Partition(site, day, settings.data_dir)
     log_file = partition.raw_dir / "logs" / f"{run_id}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     started_at = datetime.now(UTC)
+    # What earlier runs of this partition archived: article pages are not downloaded twice.
+    archive = {} if refresh else index_archived(partition, exclude_run=run_id)
 
     process = CrawlerProcess(
         scrapy_settings(profile, partition, run_id, settings, str(log_file)), install_root_handler=True
     )
     crawler = process.create_crawler(AggregatorSpider)
-    process.crawl(crawler, profile=profile, day=day)
+    process.crawl(
+        crawler,
+        profile=profile,
+        day=day,
+        partition=partition,
+        archive=archive,
+        refresh=refresh,
+        last_ids=last_ids or {},
+        publisher_urls=settings.publisher_base_url_overrides,
+    )
     process.start()
 
     spider: AggregatorSpider = crawler.spider
     stats = crawler.stats.get_stats()
-    items = [RawItem.model_validate_json(line) for line in partition.raw_items.read_text().splitlines()]
+    lines = partition.raw_items.read_text().splitlines() if partition.raw_items.is_file() else []
+    items = [RawItem.model_validate_json(line) for line in lines]
     failed = [item for item in items if item.error]
     error = None
-    if spider.listing_failures:
-        first = spider.listing_failures[0]
+    if spider is None:  # the spider never started (e.g. a profile it cannot use)
+        error = f"crawl of {site} {day} did not start: see {log_file}"
+    elif spider.discovery_failures:
+        first = spider.discovery_failures[0]
         reasons = {
             json.loads(line)["url"]: json.loads(line)["reason"]
             for line in partition.failures.read_text().splitlines()
         }
         error = (
-            f"crawl of {site} {day} incomplete: {len(spider.listing_failures)} discovery page(s) failed, "
+            f"crawl of {site} {day} incomplete: {len(spider.discovery_failures)} discovery page(s) failed, "
             f"first {first}: {reasons.get(first, 'see failures.jsonl')}"
         )
     manifest = {
@@ -61,6 +85,16 @@ def crawl_partition(settings: Settings, site: str, day: date, run_id: str) -> di
         "fetched": len(items) - len(failed),
         "failed": len(failed),
         "pages_fetched": stats.get("response_received_count", 0),
+        "reused": sum(1 for item in items if item.reused_from_run),
+        "discovered_by": dict(Counter(item.discovered_by for item in items)),
+        "source_followed": sum(1 for item in items if item.source_url),
+        "source_failed": sum(1 for item in items if item.source_error),
+        "selector_misses": stats.get("pressetl/selector_misses", 0),
+        "offsite_blocked": stats.get("pressetl/offsite_blocked", 0),
+        "retries": stats.get("retry/count", 0),
+        "backoff_seconds": round(stats.get("pressetl/retry/backoff_seconds", 0.0), 3),
+        "strategies": list(profile.discovery.strategies),
+        "refresh": refresh,
         "bytes_fetched": stats.get("downloader/response_bytes", 0),
         "finish_reason": stats.get("finish_reason"),
         "warc_file": f"warc/{run_id}.warc.gz",
@@ -78,17 +112,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--date", required=True, type=date.fromisoformat)
     parser.add_argument("--run-id", required=True)
     parser.add_argument("--settings", required=True, help="pressetl Settings as JSON")
+    parser.add_argument("--refresh", action="store_true", help="download again what the raw zone holds")
+    parser.add_argument("--last-ids", default="{}", help="id probing: last id seen per publication, JSON")
     args = parser.parse_args(argv)
-    raw = json.loads(args.settings)
-    settings = Settings(
-        data_dir=Path(raw["data_dir"]),
-        warehouse_url=raw["warehouse_url"],
-        profiles_dir=Path(raw["profiles_dir"]),
-        contact_url=raw["contact_url"],
-        polite=raw["polite"],
-        base_url_overrides=raw["base_url_overrides"],
+    settings = settings_from_json(args.settings)
+    last_ids = {slug: int(value) for slug, value in json.loads(args.last_ids).items()}
+    manifest = crawl_partition(
+        settings, args.site, args.date, args.run_id, refresh=args.refresh, last_ids=last_ids
     )
-    manifest = crawl_partition(settings, args.site, args.date, args.run_id)
     print(json.dumps({"manifest": manifest}), flush=True)
     return 0
 

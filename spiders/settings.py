@@ -13,6 +13,9 @@ from pipeline.profiles import SiteProfile
 from pipeline.settings import Settings
 
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+# Exponential backoff between retries (spiders.retry); Retry-After wins when longer, up to the cap.
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_MAX_SECONDS = 120.0
 
 
 def user_agent(settings: Settings) -> str:
@@ -40,11 +43,17 @@ def scrapy_settings(
         "RETRY_ENABLED": True,
         "RETRY_TIMES": crawl.retry_times,
         "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
+        "PRESSETL_RETRY_BACKOFF_BASE": BACKOFF_BASE_SECONDS,
+        "PRESSETL_RETRY_BACKOFF_MAX": BACKOFF_MAX_SECONDS,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "DOWNLOADER_MIDDLEWARES": {
+            # before Offsite (50) and robots.txt (100): an off-site URL is not even asked about
+            "spiders.hosts.AllowedHostsMiddleware": 40,
             # between HttpCompression (590) and Retry (550): sees every response, decompressed
             "spiders.warc.WarcArchiveMiddleware": 585,
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "spiders.retry.BackoffRetryMiddleware": 550,
         },
         "ITEM_PIPELINES": {"spiders.pipelines.RawZoneWriter": 100},
         "EXTENSIONS": {"spiders.progress.ProgressReporter": 500},
@@ -67,6 +76,9 @@ def scrapy_settings(
                 "AUTOTHROTTLE_ENABLED": False,
                 "CONCURRENT_REQUESTS": 32,
                 "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+                # still backing off, still honouring Retry-After, but a test need not wait minutes
+                "PRESSETL_RETRY_BACKOFF_BASE": 0.1,
+                "PRESSETL_RETRY_BACKOFF_MAX": 5.0,
             }
         )
     return values

@@ -16,7 +16,11 @@ from pipeline.demo import DEMO_DAYS, DEMO_SITE, demo_world
 def _demo(cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSETL_")}
     return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "demo"], cwd=cwd, env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "pipeline.cli", "demo"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=600,
     )
 

@@ -59,3 +59,14 @@ def test_base_url_override_restricts_hosts_to_it():
     assert profile.base_url == "http://127.0.0.1:8123"
     assert profile.hosts == ["127.0.0.1:8123"]
     assert profile.canonical_host == "www.maghress.com"
+
+
+def test_a_strategy_without_its_url_pattern_names_the_key(tmp_path):
+    def rss_without_feed(d):
+        d["discovery"]["strategies"] = ["rss"]
+        d["urls"].pop("feed", None)
+
+    path = _write_variant(tmp_path, rss_without_feed)
+    with pytest.raises(ProfileError, match=r"urls\.feed is missing") as err:
+        load_profile_file(path)
+    assert str(path) in str(err.value)

@@ -25,17 +25,24 @@ DAY = date(2024, 5, 2)
 SITE = "maghress-fr"
 
 
-@pytest.mark.parametrize("drift", [False, True], ids=["classic", "drift"])
-def test_rows_match_devsite_ground_truth(drift: bool) -> None:
-    profile = load_profile_file(ROOT / "profiles" / f"{SITE}.yaml").with_base_url(BASE)
+FAMILY = sorted(path.stem for path in (ROOT / "profiles").glob("*.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("site", "drift"),
+    [(SITE, False), (SITE, True), *((site, False) for site in FAMILY if site != SITE)],
+    ids=lambda value: value if isinstance(value, str) else ("drift" if value else "classic"),
+)
+def test_rows_match_devsite_ground_truth(site: str, drift: bool) -> None:
+    profile = load_profile_file(ROOT / "profiles" / f"{site}.yaml").with_base_url(BASE)
     world = World(date(2024, 5, 10), Faults(drift=drift, broken_share=0.1))
-    articles = world.articles_for_day(SITE, DAY)
+    articles = world.articles_for_day(site, DAY)
     assert articles, "devsite published nothing that day"
     assert any(a.broken for a in articles) and not all(a.broken for a in articles)
 
     for expected in articles:
-        html = article_page(world, world.site(SITE), expected)
-        raw = RawItem(site=SITE, logical_date=DAY, url=BASE + expected.path, fetched_at=datetime.now(UTC))
+        html = article_page(world, world.site(site), expected)
+        raw = RawItem(site=site, logical_date=DAY, url=BASE + expected.path, fetched_at=datetime.now(UTC))
         row = build_article(raw, html, profile)
         where = expected.path
         assert row["canonical_url"] == expected.canonical_url, where
@@ -46,6 +53,7 @@ def test_rows_match_devsite_ground_truth(drift: bool) -> None:
         assert row["publication_name"] == expected.publication_name, where
         assert row["published_date"] == expected.published_date, where
         assert row["source_url"] == expected.source_url, where
+        assert row["publication_is_new"] is False, where
         if expected.broken:
             assert row["extraction"] == "failed", where
             assert row["title"] is None and row["body"] is None, where
@@ -54,6 +62,9 @@ def test_rows_match_devsite_ground_truth(drift: bool) -> None:
         assert row["title"] == expected.title, where
         assert row["body"] == expected.body, where
         assert tuple(row["subheadings"]) == expected.subheadings, where
+        assert row["language"] == expected.language, where
+        assert row["language_status"] in {"detected", "too_short"}, where
+        assert row["word_count"] > 0 and row["reading_time_minutes"] > 0, where
         if not drift:
             assert row["error"] is None, where
             assert row["thumbnail_url"] == expected.thumbnail_url, where

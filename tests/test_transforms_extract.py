@@ -283,3 +283,42 @@ def test_any_input_gives_a_page_never_an_exception(html: str) -> None:
     assert extracted.extraction in {"selectors", "fallback", "failed"}
     complete = extracted.extraction == "selectors" and bool(extracted.title) and bool(extracted.blocks)
     assert (extracted.error is None) == complete
+
+
+# --- selectors: the fast path gives what the translated XPath gives ----------------
+
+
+@pytest.mark.parametrize(
+    "selector",
+    [
+        "span.articletitle",
+        "span.articlecontent",
+        "span.articlenewspaper",
+        "img.articleimage::attr(src)",
+        "a.share-facebook::attr(href)",
+        "div.share",
+        "li.article-item",
+        "span.nothing",
+        "img.articleimage::attr(nothing)",
+    ],
+)
+@pytest.mark.parametrize(
+    "name", ["maghress-fr-article.html", "maghress-ar-article.html", "sauress-en-article.html"]
+)
+def test_tag_class_selectors_match_parsel(selector: str, name: str) -> None:
+    from parsel import Selector
+
+    from transforms.extract import _parse, select_nodes
+
+    html = page(name)
+    ours = select_nodes(_parse(html), selector)
+    theirs = Selector(text=html).css(selector)
+    assert [n if isinstance(n, str) else etree_text(n) for n in ours] == [
+        r.root if isinstance(r.root, str) else etree_text(r.root) for r in theirs
+    ]
+
+
+def etree_text(element) -> str:
+    from lxml import etree
+
+    return etree.tostring(element, encoding="unicode", with_tail=False)

@@ -34,3 +34,11 @@ def test_hash_is_hex_sha256_and_ignores_cleaning(title: str, body: str) -> None:
     digest = content_hash(title, body)
     assert len(digest) == 64 and int(digest, 16) >= 0
     assert content_hash(clean_text(title), clean_text(body)) == digest
+
+
+@given(st.text(max_size=50), st.lists(st.text(max_size=80), max_size=5))
+def test_the_clean_shortcut_gives_the_same_hash(title: str, blocks: list[str]) -> None:
+    # What extraction hands over: a clean title, clean blocks joined by blank lines.
+    title = clean_text(title)
+    body = "\n\n".join(block for block in map(clean_text, blocks) if block)
+    assert content_hash(title, body, clean=True) == content_hash(title, body)

@@ -112,3 +112,17 @@ def test_article_text_is_not_boilerplate(text: str) -> None:
 )
 def test_word_count(text: str, words: int) -> None:
     assert word_count(text) == words
+
+
+@given(st.one_of(page_text, any_text))
+def test_word_count_is_the_tokens_with_a_letter_or_digit(text: str) -> None:
+    import re
+
+    assert word_count(text) == sum(1 for token in text.split() if re.search(r"\w", token))
+
+
+def test_furniture_run_into_a_long_paragraph_is_found_at_its_edges() -> None:
+    prose = "Le cluster marocain mettra en commun les efforts des laboratoires de recherche. " * 12
+    assert is_boilerplate(prose + "Cliquez ici pour lire l'article depuis sa source.")
+    assert is_boilerplate("Merci d'avoir signalé! " + prose)
+    assert not is_boilerplate(prose)

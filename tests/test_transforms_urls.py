@@ -37,6 +37,8 @@ def profile() -> SiteProfile:
         "/fr/lesecos/1234",  # a relative link off a listing
         "  https://www.maghress.com/fr/lesecos/1234\n",
         "https://www.maghress.com/fr/%6Cesecos/1234",  # an escaped unreserved letter
+        "https://www.maghress.com/lesecos/1234",  # the edition's prefix left out
+        "http://maghress.com/lesecos/1234/?utm_source=rss",
     ],
 )
 def test_aliases_share_one_canonical_url(profile: SiteProfile, url: str) -> None:
@@ -77,7 +79,8 @@ def test_garbage_never_raises(profile: SiteProfile) -> None:
         ("http://maghress.com/fr/aujourdhui/9876543/?utm_source=x", ("aujourdhui", 9876543)),
         ("http://127.0.0.1:8123/fr/le-matin/7", ("le-matin", 7)),
         ("https://www.maghress.com/fr/lesecos", None),  # a listing
-        ("https://www.maghress.com/lesecos/1234", None),  # the Arabic edition
+        ("https://www.maghress.com/lesecos/1234", ("lesecos", 1234)),  # the prefix left out
+        ("https://www.maghress.com/lesecos", None),  # a listing without the prefix: not an article
         ("https://www.maghress.com/fr/lesecos/12a", None),
         ("https://www.maghress.com/fr/lesecos/99999999999999999999", None),  # beyond int64
     ],
@@ -101,3 +104,13 @@ def test_canonical_url_is_idempotent(url: str) -> None:
     once = canonical_url(url, profile)
     assert once.startswith("https://www.maghress.com/")
     assert canonical_url(once, profile) == once
+
+
+def test_the_edition_prefix_is_added_only_to_article_links(profile: SiteProfile) -> None:
+    assert canonical_url("https://www.maghress.com/lesecos", profile) == "https://www.maghress.com/lesecos"
+    assert canonical_url("https://www.maghress.com/", profile) == "https://www.maghress.com/"
+    arabic = load_profile_file(PROFILES / "maghress-ar.yaml")  # its edition is at the root
+    assert (
+        canonical_url("https://maghress.com/hespress/12/", arabic) == "https://www.maghress.com/hespress/12"
+    )
+    assert canonical_url("https://www.maghress.com/fr/lesecos/1234", arabic).endswith("/fr/lesecos/1234")

@@ -7,6 +7,7 @@ on a throwaway PostgreSQL database (127.0.0.1:5432, user postgres).
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -23,9 +24,10 @@ from pipeline.partitions import Partition
 from pipeline.records import ARTICLE_SCHEMA, QUARANTINE_SCHEMA, LedgerCounts, PageFailure
 from warehouse import loader, migrate, upsert
 from warehouse.engine import make_engine
-from warehouse.ledger import ledger, record_failed_run, record_validation_results
-from warehouse.loader import load_partition, register_site
-from warehouse.models import Base
+from warehouse.fingerprint import fingerprints
+from warehouse.ledger import last_ids, ledger, recent_volumes, record_failed_run, record_validation_results
+from warehouse.loader import load_partition, register_publications, register_site
+from warehouse.models import VIEWS, Base
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SITE = "maghress-fr"
@@ -112,9 +114,28 @@ def article(i: int, day: date = DAY, site: str = SITE, **changes: Any) -> dict[s
         "warc_file": "warc/crawl-00000.warc.gz",
         "warc_record_id": f"<urn:uuid:{uuid.UUID(int=i)}>",
         "fetched_at": datetime(2011, 2, 10, 0, 30, i % 60, 123456, tzinfo=UTC),
+        "author": None if i % 5 == 0 else f"Auteur {i % 4}",
+        "body_source": "publisher" if i % 2 else "aggregator",
+        "publication_key": PUBLICATION_KEYS[slug],
+        "publication_is_new": slug == "aujourdhui",
+        "language_status": "detected",
+        # exact in float32, so both databases give back the very value
+        "language_confidence": 0.875,
+        "reading_time_minutes": 0.5 + i % 4,
+        # three consecutive articles (three publications) tell one story
+        "cluster_id": cluster_of(i),
+        "is_representative": i % 3 == 0,
     }
     row.update(changes)
     return row
+
+
+PUBLICATION_KEYS = {"hespress": "hespress", "lematin": "le-matin", "aujourdhui": "aujourd-hui-le-maroc"}
+
+
+def cluster_of(i: int) -> str:
+    """The canonical URL of the story's representative: article(i - i % 3), a hespress one."""
+    return f"https://www.maghress.com/fr/hespress/{1000 + i - i % 3}"
 
 
 def partition(data_dir: Path, day: date = DAY, site: str = SITE) -> Partition:
@@ -187,49 +208,61 @@ def counts_for(loaded: int, duplicates: int = 2, quarantined: int = 0, failed: i
 # ------------------------------------------------------------------- migrations
 
 
+HISTORY = [
+    "0001: Initial schema: sites, publications, articles, the run ledger, failures, quarantine, validation.",
+    "0002: Enrichment columns, publication dimension, article versions, story clusters, run override "
+    "flag, views.",
+]
+
+
 def test_upgrade_from_empty_then_again_is_a_noop(wh_url: str) -> None:
     assert migrate.current(wh_url) is None
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == migrate.head() == "0001"
+    assert migrate.current(wh_url) == migrate.head() == "0002"
     eng = make_engine(wh_url)
     try:
-        tables = set(sa.inspect(eng).get_table_names())
-        assert set(Base.metadata.tables) | {"alembic_version"} <= tables
-        before = dump(eng)
+        inspector = sa.inspect(eng)
+        assert set(Base.metadata.tables) | {"alembic_version"} <= set(inspector.get_table_names())
+        assert set(VIEWS) <= set(inspector.get_view_names())
+        before = fingerprints(eng)
     finally:
         eng.dispose()
 
     migrate.upgrade(wh_url)
 
-    assert migrate.current(wh_url) == "0001"
+    assert migrate.current(wh_url) == "0002"
     eng = make_engine(wh_url)
     try:
-        assert dump(eng) == before
+        assert fingerprints(eng) == before
     finally:
         eng.dispose()
-    assert migrate.history(wh_url) == [
-        "0001: Initial schema: sites, publications, articles, the run ledger, failures, quarantine, "
-        "validation. (head) (current)"
-    ]
+    assert migrate.history(wh_url) == [HISTORY[0], HISTORY[1] + " (head) (current)"]
 
 
 def test_downgrade_to_base_and_back(wh_url: str) -> None:
     migrate.upgrade(wh_url)
+    migrate.downgrade(wh_url, "0001")
+    assert migrate.current(wh_url) == "0001"
     migrate.downgrade(wh_url, "base")
     assert migrate.current(wh_url) is None
     eng = make_engine(wh_url)
     try:
-        assert not set(Base.metadata.tables) & set(sa.inspect(eng).get_table_names())
+        inspector = sa.inspect(eng)
+        assert not set(Base.metadata.tables) & set(inspector.get_table_names())
+        assert not set(VIEWS) & set(inspector.get_view_names())
     finally:
         eng.dispose()
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == "0001"
+    assert migrate.current(wh_url) == "0002"
 
 
 def test_migrations_match_models(engine: Engine) -> None:
     query = sa.text(
-        "SELECT table_name, column_name, is_nullable FROM information_schema.columns "
-        "WHERE table_schema = current_schema() AND table_name != 'alembic_version'"
+        "SELECT c.table_name, c.column_name, c.is_nullable FROM information_schema.columns c "
+        "JOIN information_schema.tables t "
+        "ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+        "WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' "
+        "AND c.table_name != 'alembic_version'"
     )
     with engine.connect() as conn:
         migrated = {(t, c, n == "YES") for t, c, n in conn.execute(query)}
@@ -245,6 +278,100 @@ def test_migrations_match_models(engine: Engine) -> None:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
+    else:
+        # Column types at least, as DuckDB names them.
+        query = sa.text("SELECT table_name, column_name, data_type FROM information_schema.columns")
+        with engine.connect() as conn:
+            types = {(t, c): d for t, c, d in conn.execute(query)}
+        assert types[("articles", "language_confidence")] == "FLOAT"
+        assert types[("articles", "published_at")] == "TIMESTAMP WITH TIME ZONE"
+        assert types[("crawl_runs", "quality_overridden")] == "BOOLEAN"
+
+
+# ``articles`` as revision 0001 made it.
+V1_ARTICLE_COLUMNS = [
+    "site",
+    "canonical_url",
+    *(name for name in ARTICLE_SCHEMA.names[:21] if name not in ("site", "canonical_url")),
+    "first_loaded_at",
+    "last_loaded_at",
+    "run_id",
+]
+
+
+def test_upgrade_from_0001_keeps_the_data_and_backfills(wh_url: str, data_dir: Path) -> None:
+    migrate.upgrade(wh_url, "0001")
+    eng = make_engine(wh_url)
+    try:
+        # What the 0001 loader left: three articles, their publications, a run.
+        old = [
+            {
+                **{k: v for k, v in article(i).items() if k in V1_ARTICLE_COLUMNS},
+                "subheadings": json_list(article(i)["subheadings"]),
+                "first_loaded_at": T0,
+                "last_loaded_at": T0,
+                "run_id": "run-0",
+            }
+            for i in range(3)
+        ]
+        old.sort(key=lambda row: row["canonical_url"])  # key order, as rows() returns them
+        columns = ", ".join(V1_ARTICLE_COLUMNS)
+        values = ", ".join(f":{c}" for c in V1_ARTICLE_COLUMNS)
+        with eng.begin() as conn:
+            conn.execute(sa.text(f"INSERT INTO articles ({columns}) VALUES ({values})"), old)
+            conn.execute(
+                sa.text("INSERT INTO publications (site, slug, name) VALUES (:site, :slug, :name)"),
+                [{"site": SITE, "slug": a["publication_slug"], "name": a["publication_name"]} for a in old],
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO crawl_runs (site, logical_date, run_id, status, stage_reached, discovered, "
+                    "fetched, failed, duplicates, quarantined, loaded, started_at, finished_at) VALUES "
+                    "(:site, :day, 'run-0', 'succeeded', 'load', 3, 3, 0, 0, 0, 3, :t0, :t1)"
+                ),
+                {"site": SITE, "day": DAY, "t0": T0, "t1": T1},
+            )
+    finally:
+        eng.dispose()
+
+    migrate.upgrade(wh_url)
+
+    eng = make_engine(wh_url)
+    try:
+        stored = rows(eng, "articles")
+        assert [{k: r[k] for k in V1_ARTICLE_COLUMNS if k != "subheadings"} for r in stored] == [
+            {k: v for k, v in o.items() if k != "subheadings"} for o in old
+        ]
+        assert all(r["author"] is None and r["cluster_id"] is None for r in stored)
+        assert [
+            (v["canonical_url"], v["version"], v["title"], v["loaded_at"])
+            for v in rows(eng, "article_versions")
+        ] == [(a["canonical_url"], 1, a["title"], T0) for a in old]
+        assert [r["needs_review"] for r in rows(eng, "publications")] == [False] * 3
+        assert [r["quality_overridden"] for r in rows(eng, "crawl_runs")] == [False]
+
+        # The new loader finds the same texts, now enriched: no new version.
+        part = partition(data_dir)
+        write_partition(part, [article(i) for i in range(3)])
+        load_partition(eng, part, "run-1", counts_for(3), T1, finished_at=T2)
+        assert [v["version"] for v in rows(eng, "article_versions")] == [1, 1, 1]
+        assert {r["author"] for r in rows(eng, "articles")} == {article(i)["author"] for i in range(3)}
+    finally:
+        eng.dispose()
+
+    migrate.downgrade(wh_url, "0001")
+    eng = make_engine(wh_url)
+    try:
+        with eng.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM articles")).scalar() == 3
+    finally:
+        eng.dispose()
+    migrate.upgrade(wh_url)
+    assert migrate.current(wh_url) == "0002"
+
+
+def json_list(values: list[str]) -> str:
+    return json.dumps(values, ensure_ascii=False)
 
 
 def test_make_engine_creates_the_duckdb_directory(tmp_path: Path) -> None:
@@ -276,10 +403,32 @@ def test_load_puts_exactly_the_input_in_the_warehouse(engine: Engine, data_dir: 
         for name in ARTICLE_SCHEMA.names:
             assert got[name] == expected[name], name
         assert (got["first_loaded_at"], got["last_loaded_at"], got["run_id"]) == (T0, T0, "run-1")
+    unregistered = {"country": None, "language": None, "home_url": None, "aliases": None}
     assert rows(engine, "publications") == [
-        {"site": SITE, "slug": "aujourdhui", "name": "Aujourd'hui le Maroc"},
-        {"site": SITE, "slug": "hespress", "name": "Hespress"},
-        {"site": SITE, "slug": "lematin", "name": "Le Matin"},
+        {
+            "site": SITE,
+            "slug": "aujourdhui",
+            "name": "Aujourd'hui le Maroc",
+            "publication_key": "aujourd-hui-le-maroc",
+            **unregistered,
+            "needs_review": True,  # the transforms did not know it
+        },
+        {
+            "site": SITE,
+            "slug": "hespress",
+            "name": "Hespress",
+            "publication_key": "hespress",
+            **unregistered,
+            "needs_review": False,
+        },
+        {
+            "site": SITE,
+            "slug": "lematin",
+            "name": "Le Matin",
+            "publication_key": "le-matin",
+            **unregistered,
+            "needs_review": False,
+        },
     ]
     assert rows(engine, "sites") == [{"site": SITE, "aggregator": None, "display_name": None}]
     [run] = rows(engine, "crawl_runs")
@@ -294,7 +443,11 @@ def test_load_puts_exactly_the_input_in_the_warehouse(engine: Engine, data_dir: 
         "error": None,
         "started_at": T0,
         "finished_at": T1,
+        "quality_overridden": False,
     }
+    assert [
+        (v["canonical_url"], v["version"], v["title"], v["run_id"]) for v in rows(engine, "article_versions")
+    ] == sorted((a["canonical_url"], 1, a["title"], "run-1") for a in articles)
 
 
 def test_registered_site_details_survive_loads(engine: Engine, data_dir: Path) -> None:
@@ -491,7 +644,7 @@ def test_a_load_that_dies_midway_leaves_the_previous_state(
         quarantined=[(article(51), ["s"]), (article(52), ["t"])],
         failures=[failure(2), failure(3)],
     )
-    real = loader._write_article_chunk
+    real = loader._merge_batch
     calls = []
 
     def dies_after_first_chunk(*args: Any, **kwargs: Any) -> None:
@@ -500,7 +653,7 @@ def test_a_load_that_dies_midway_leaves_the_previous_state(
             raise RuntimeError("killed midway")
         real(*args, **kwargs)
 
-    monkeypatch.setattr(loader, "_write_article_chunk", dies_after_first_chunk)
+    monkeypatch.setattr(loader, "_merge_batch", dies_after_first_chunk)
     with pytest.raises(RuntimeError, match="killed midway"):
         load_partition(engine, part, "run-2", counts_for(12, quarantined=2, failed=2), T2, chunk_size=4)
 
@@ -542,6 +695,316 @@ def test_upsert_splits_statements_and_keeps_the_last_of_a_key(
         ("p3", "name 3"),
         ("p4", "name 4"),
     ]
+
+
+def test_rerunning_a_partition_changes_no_count_and_no_checksum(engine: Engine, data_dir: Path) -> None:
+    part = partition(data_dir)
+    write_partition(
+        part,
+        [article(i) for i in range(10)],
+        quarantined=[(article(50), ["title too short"])],
+        failures=[failure(1)],
+    )
+    counts = counts_for(10, quarantined=1, failed=1)
+    load_partition(engine, part, "run-1", counts, T0, finished_at=T1, chunk_size=4)
+    record_validation_results(engine, SITE, DAY, "run-1", [{"expectation": "e", "success": True}])
+    first = fingerprints(engine)
+    assert {name: f.rows for name, f in first.items()} == {
+        "sites": 1,
+        "publications": 3,
+        "articles": 10,
+        "article_versions": 10,
+        "story_clusters": 4,
+        "crawl_runs": 1,
+        "page_failures": 1,
+        "quarantined_articles": 1,
+        "validation_results": 1,
+    }
+
+    # An Airflow retry of the same run, in other batch sizes: not one byte moves.
+    for chunk_size in (4, 3, 1000):
+        load_partition(engine, part, "run-1", counts, T0, finished_at=T1, chunk_size=chunk_size)
+        assert fingerprints(engine) == first
+
+    # A later run over the same files adds its ledger row and takes over the
+    # partition's quarantine and failures; the data itself does not move.
+    load_partition(engine, part, "run-2", counts, T2, finished_at=T2)
+    second = fingerprints(engine)
+    for table in ("sites", "publications", "articles", "article_versions", "story_clusters"):
+        assert second[table] == first[table], table
+    assert second["crawl_runs"].rows == 2
+
+
+def test_fetch_metadata_alone_is_not_a_new_version(engine: Engine, data_dir: Path) -> None:
+    part = partition(data_dir)
+    write_partition(part, [article(i) for i in range(3)])
+    load_partition(engine, part, "run-1", counts_for(3), T0, finished_at=T1)
+    before = fingerprints(engine, ["articles", "article_versions"])
+
+    # A re-crawl: same article, fetched again into another WARC file.
+    recrawled = [
+        article(
+            i,
+            url=f"https://www.maghress.com/fr/x/{i}",
+            warc_file="warc/crawl-00001.warc.gz",
+            warc_record_id=f"<urn:uuid:{uuid.UUID(int=100 + i)}>",
+            fetched_at=T2,
+        )
+        for i in range(3)
+    ]
+    write_partition(part, recrawled)
+    load_partition(engine, part, "run-2", counts_for(3), T2, finished_at=T2)
+
+    assert fingerprints(engine, ["articles", "article_versions"]) == before
+    assert {r["warc_file"] for r in rows(engine, "articles")} == {"warc/crawl-00000.warc.gz"}
+
+
+def test_each_new_text_is_a_version(engine: Engine, data_dir: Path) -> None:
+    part = partition(data_dir)
+    texts = [
+        {},
+        {"title": "Titre corrigé", "content_hash": "hash-1b", "warc_record_id": "<urn:uuid:b>"},
+        {
+            "title": "Titre corrigé",
+            "body": "Nouveau corps.",
+            "content_hash": "hash-1c",
+            "warc_record_id": "<urn:uuid:c>",
+        },
+        {},  # back to the first text: history does not fold
+    ]
+    for n, changes in enumerate(texts):
+        write_partition(part, [article(0), article(1, **changes)])
+        load_partition(engine, part, f"run-{n}", counts_for(2), T0 + timedelta(days=n), finished_at=T2)
+
+    versions = rows(engine, "article_versions")
+    assert [(v["canonical_url"], v["version"]) for v in versions] == [
+        (article(0)["canonical_url"], 1),
+        *((article(1)["canonical_url"], n) for n in (1, 2, 3, 4)),
+    ]
+    mine = versions[1:]
+    assert [v["title"] for v in mine] == [
+        article(1)["title"],
+        "Titre corrigé",
+        "Titre corrigé",
+        article(1)["title"],
+    ]
+    assert [v["body"] for v in mine][2] == "Nouveau corps."
+    assert [v["content_hash"] for v in mine] == ["hash-1", "hash-1b", "hash-1c", "hash-1"]
+    assert [v["warc_record_id"] for v in mine] == [
+        article(1)["warc_record_id"],
+        "<urn:uuid:b>",
+        "<urn:uuid:c>",
+        article(1)["warc_record_id"],
+    ]
+    assert [(v["run_id"], v["loaded_at"], v["logical_date"]) for v in mine] == [
+        (f"run-{n}", T0 + timedelta(days=n), DAY) for n in range(4)
+    ]
+    [current] = rows(engine, "articles", canonical_url=article(1)["canonical_url"])
+    assert (current["title"], current["run_id"], current["first_loaded_at"]) == (
+        article(1)["title"],
+        "run-3",
+        T0,
+    )
+
+
+def test_an_older_day_adds_no_version(engine: Engine, data_dir: Path) -> None:
+    old, new = partition(data_dir), partition(data_dir, DAY + timedelta(days=1))
+    write_partition(old, [article(0)])
+    write_partition(new, [article(0, day=new.day, title="Mis à jour", content_hash="hash-0b")])
+    load_partition(engine, old, "run-1", counts_for(1), T0, finished_at=T0)
+    load_partition(engine, new, "run-2", counts_for(1), T1, finished_at=T1)
+    load_partition(engine, old, "run-3", counts_for(1), T2, finished_at=T2)
+
+    assert [(v["version"], v["title"]) for v in rows(engine, "article_versions")] == [
+        (1, article(0)["title"]),
+        (2, "Mis à jour"),
+    ]
+
+
+def test_story_clusters_follow_their_articles(engine: Engine, data_dir: Path) -> None:
+    part, next_day = partition(data_dir), partition(data_dir, DAY + timedelta(days=1))
+    write_partition(part, [article(i) for i in range(7)])
+    load_partition(engine, part, "run-1", counts_for(7), T0, chunk_size=2)
+
+    def clusters() -> dict[str, tuple]:
+        return {
+            c["cluster_id"]: (
+                c["representative_url"],
+                c["first_seen"],
+                c["last_seen"],
+                c["members"],
+                c["publications"],
+            )
+            for c in rows(engine, "story_clusters")
+        }
+
+    assert clusters() == {
+        cluster_of(0): (article(0)["canonical_url"], DAY, DAY, 3, 3),
+        cluster_of(3): (article(3)["canonical_url"], DAY, DAY, 3, 3),
+        cluster_of(6): (article(6)["canonical_url"], DAY, DAY, 1, 1),
+    }
+
+    # The next day's crawl brings a fourth article of the first story.
+    write_partition(
+        next_day, [article(20, day=next_day.day, cluster_id=cluster_of(0), is_representative=False)]
+    )
+    load_partition(engine, next_day, "run-2", counts_for(1), T1)
+    assert clusters()[cluster_of(0)] == (article(0)["canonical_url"], DAY, next_day.day, 4, 3)
+
+    # A transform fix re-clusters the first day: article 6 joins the second story,
+    # article 4 is on its own now, without a representative flag.
+    reclustered = [article(i) for i in range(6) if i != 4] + [
+        article(4, cluster_id="https://www.maghress.com/fr/lematin/1004", is_representative=False),
+        article(6, cluster_id=cluster_of(3), is_representative=False),
+    ]
+    write_partition(part, reclustered)
+    load_partition(engine, part, "run-3", counts_for(7), T2)
+    assert clusters() == {
+        cluster_of(0): (article(0)["canonical_url"], DAY, next_day.day, 4, 3),
+        cluster_of(3): (article(3)["canonical_url"], DAY, DAY, 3, 2),  # 3, 5 and 6: hespress, aujourdhui
+        "https://www.maghress.com/fr/lematin/1004": (
+            "https://www.maghress.com/fr/lematin/1004",
+            DAY,
+            DAY,
+            1,
+            1,
+        ),
+    }
+
+
+def test_publications_registered_keep_their_details_and_leave_review(engine: Engine, data_dir: Path) -> None:
+    part = partition(data_dir)
+    write_partition(part, [article(i) for i in range(3)])
+    load_partition(engine, part, "run-1", counts_for(3), T0)
+    register_publications(
+        engine,
+        SITE,
+        [
+            {
+                "slug": "aujourdhui",
+                "country": "MA",
+                "language": "fr",
+                "home_url": "https://aujourdhui.ma/",
+                "aliases": ["Aujourd'hui le Maroc", "ALM"],
+            }
+        ],
+    )
+    load_partition(engine, part, "run-2", counts_for(3), T1)  # still flagged new upstream
+    [pub] = rows(engine, "publications", slug="aujourdhui")
+    assert pub == {
+        "site": SITE,
+        "slug": "aujourdhui",
+        "name": "Aujourd'hui le Maroc",
+        "publication_key": "aujourd-hui-le-maroc",
+        "country": "MA",
+        "language": "fr",
+        "home_url": "https://aujourdhui.ma/",
+        "aliases": ["Aujourd'hui le Maroc", "ALM"],
+        "needs_review": False,
+    }
+    with pytest.raises(ValueError, match="unknown fields"):
+        register_publications(engine, SITE, [{"slug": "x", "city": "Rabat"}])
+
+
+def test_the_gate_override_is_in_the_ledger(engine: Engine, data_dir: Path) -> None:
+    part = partition(data_dir)
+    write_partition(part, [article(0)])
+    part.validation_manifest.write_text(json.dumps({"success": False, "override": True, "overridden": True}))
+    load_partition(engine, part, "run-1", counts_for(1), T0)
+    part.validation_manifest.write_text(json.dumps({"success": True, "override": True, "overridden": False}))
+    load_partition(engine, part, "run-2", counts_for(1), T1)
+    assert [(r["run_id"], r["quality_overridden"]) for r in rows(engine, "crawl_runs")] == [
+        ("run-1", True),
+        ("run-2", False),
+    ]
+
+
+def test_a_partition_from_before_enrichment_loads_with_nulls(engine: Engine, data_dir: Path) -> None:
+    part = partition(data_dir)
+    part.validated_dir.mkdir(parents=True, exist_ok=True)
+    old_schema = pa.schema([f for f in ARTICLE_SCHEMA if f.name not in ENRICHMENT])
+    old = [{k: v for k, v in article(i).items() if k in old_schema.names} for i in range(2)]
+    pq.write_table(pa.Table.from_pylist(old, schema=old_schema), part.validated_articles)
+    load_partition(engine, part, "run-1", counts_for(2), T0)
+    stored = rows(engine, "articles")
+    assert [r["title"] for r in stored] == [article(0)["title"], article(1)["title"]]
+    assert {r[name] for r in stored for name in ENRICHMENT} == {None}
+    assert rows(engine, "story_clusters") == []
+
+
+ENRICHMENT = (
+    "author",
+    "body_source",
+    "publication_key",
+    "publication_is_new",
+    "language_status",
+    "language_confidence",
+    "reading_time_minutes",
+    "cluster_id",
+    "is_representative",
+)
+
+
+def test_progress_is_reported_after_each_batch(engine: Engine, data_dir: Path) -> None:
+    part = partition(data_dir)
+    write_partition(part, [article(i) for i in range(5)] + [article(0)])
+    seen: list[tuple[str, dict[str, int]]] = []
+    load_partition(
+        engine, part, "run-1", counts_for(5), T0, chunk_size=2, progress=lambda s, c: seen.append((s, c))
+    )
+    assert seen == [
+        ("load", {"rows": 2, "duplicates": 0}),
+        ("load", {"rows": 4, "duplicates": 0}),
+        ("load", {"rows": 5, "duplicates": 1}),
+    ]
+
+
+def test_views_answer_the_everyday_questions(engine: Engine, data_dir: Path) -> None:
+    part, next_day = partition(data_dir), partition(data_dir, DAY + timedelta(days=1))
+    write_partition(part, [article(i) for i in range(7)] + [article(7, published_date=None)])
+    load_partition(engine, part, "run-1", counts_for(8), T0, finished_at=T1)
+    record_failed_run(
+        engine, SITE, next_day.day, "run-2", "crawl", "site down", LedgerCounts(), T1, finished_at=T2
+    )
+    # A backfill of an old day, run later, does not hide last night's failure.
+    old = partition(data_dir, DAY - timedelta(days=30))
+    write_partition(old, [article(100, day=old.day, published_date=old.day, cluster_id=None)])
+    load_partition(engine, old, "run-3", counts_for(1), T2, finished_at=T2 + timedelta(minutes=5))
+    load_partition(engine, part, "run-4", counts_for(9), T0 - timedelta(hours=1))  # not reconciling
+
+    with engine.connect() as conn:
+        per_day = (
+            conn.execute(sa.text("SELECT * FROM v_articles_per_publication_day ORDER BY day, publication"))
+            .mappings()
+            .all()
+        )
+        stories = (
+            conn.execute(sa.text("SELECT * FROM v_stories_three_plus_publications ORDER BY cluster_id"))
+            .mappings()
+            .all()
+        )
+        latest = conn.execute(sa.text("SELECT * FROM v_latest_run_per_site ORDER BY site")).mappings().all()
+
+    assert [(r["publication"], r["publication_name"], r["day"], r["articles"]) for r in per_day] == [
+        ("le-matin", "Le Matin", old.day, 1),  # article 100: 100 % 3 == 1
+        ("aujourd-hui-le-maroc", "Aujourd'hui le Maroc", DAY, 2),  # 2, 5 (7 has no date: logical date)
+        ("hespress", "Hespress", DAY, 3),  # 0, 3, 6
+        ("le-matin", "Le Matin", DAY, 3),  # 1, 4, 7
+    ]
+    assert per_day[2]["words"] == sum(article(i)["word_count"] for i in (0, 3, 6))
+    assert [(s["cluster_id"], s["title"], s["members"], s["publications"]) for s in stories] == [
+        (cluster_of(0), article(0)["title"], 3, 3),
+        (cluster_of(3), article(3)["title"], 3, 3),
+    ]
+    [run] = latest
+    assert (run["logical_date"], run["run_id"], run["status"], run["reconciles"]) == (
+        next_day.day,
+        "run-2",
+        "failed",
+        True,
+    )
+    assert run["duration"] == T2 - T1
+    assert run["quality_overridden"] is False
 
 
 # ----------------------------------------------------------------------- ledger
@@ -653,3 +1116,114 @@ def test_validation_results_replace_the_runs_rows(engine: Engine) -> None:
         "0 of 12 null"
     ]
     assert len(rows(engine, "validation_results", run_id="run-0")) == 1
+
+
+def test_recent_volumes_are_the_latest_successful_loads(engine: Engine, data_dir: Path) -> None:
+    def loaded_run(day: date, run_id: str, n: int, started: datetime) -> None:
+        counts = dataclasses.replace(counts_for(n), loaded=n)
+        with engine.begin() as conn:
+            loader.write_run(
+                conn,
+                loader.run_row(
+                    SITE,
+                    day,
+                    run_id,
+                    counts,
+                    status="succeeded",
+                    stage="load",
+                    failed_stage=None,
+                    error=None,
+                    started_at=started,
+                    finished_at=started,
+                ),
+            )
+
+    day = date(2011, 2, 20)
+    loaded_run(day - timedelta(days=1), "a", 40, T0)
+    loaded_run(day - timedelta(days=1), "b", 42, T1)  # the re-run counts
+    record_failed_run(engine, SITE, day - timedelta(days=1), "c", "crawl", "down", LedgerCounts(), T2)
+    loaded_run(day - timedelta(days=3), "a", 30, T0)
+    loaded_run(day - timedelta(days=4), "a", 99, T0)  # outside a 3-day window
+    loaded_run(day, "a", 1, T0)  # the day being checked is not history
+    record_failed_run(engine, SITE, day - timedelta(days=2), "a", "crawl", "down", LedgerCounts(), T0)
+    with engine.begin() as conn:  # another site
+        loader.write_run(
+            conn,
+            loader.run_row(
+                "turess-fr",
+                day - timedelta(days=1),
+                "a",
+                counts_for(7),
+                status="succeeded",
+                stage="load",
+                failed_stage=None,
+                error=None,
+                started_at=T0,
+                finished_at=T0,
+            ),
+        )
+
+    assert recent_volumes(engine, SITE, day, 3) == [30, 42]
+    assert recent_volumes(engine, SITE, day, 4) == [99, 30, 42]
+    assert recent_volumes(engine, "nowhere", day, 14) == []
+    discovered = [counts_for(n).discovered for n in (30, 42)]
+    assert recent_volumes(engine, SITE, day, 3, count="discovered") == discovered
+    with pytest.raises(ValueError, match="count must be one of"):
+        recent_volumes(engine, SITE, day, 3, count="title")
+
+
+def test_last_ids_per_publication(engine: Engine, data_dir: Path) -> None:
+    assert last_ids(engine, SITE) == {}
+    part = partition(data_dir)
+    write_partition(
+        part,
+        [article(i) for i in range(7)] + [article(8, aggregator_id=None), article(9, publication_slug=None)],
+    )
+    load_partition(engine, part, "run-1", counts_for(9), T0)
+    other = partition(data_dir, site="turess-fr")
+    write_partition(other, [article(i, site="turess-fr", aggregator_id=5_000_000_000) for i in range(3)])
+    load_partition(engine, other, "run-1", counts_for(3), T0)
+
+    assert last_ids(engine, SITE) == {"hespress": 1006, "lematin": 1004, "aujourdhui": 1005}
+    assert last_ids(engine, "turess-fr") == {
+        "hespress": 5_000_000_000,
+        "lematin": 5_000_000_000,
+        "aujourdhui": 5_000_000_000,
+    }
+
+
+def test_the_load_stage_describes_the_publications_the_data_knows(
+    engine: Engine, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from pipeline.stages.load import register_known_publications
+    from transforms import publications
+
+    described = SimpleNamespace(
+        name="Le Matin",
+        country="MA",
+        language="fr",
+        home_url="https://lematin.ma",
+        aliases=("Le Matin du Sahara",),
+    )
+    monkeypatch.setattr(
+        publications, "registry", lambda: SimpleNamespace(publications={"le-matin": described})
+    )
+    part = partition(data_dir)
+    write_partition(part, [article(i, publication_is_new=True) for i in range(3)])
+    load_partition(engine, part, "run-1", counts_for(3), T0)
+
+    assert register_known_publications(engine, SITE) == 1
+    before = fingerprints(engine, ["publications"])
+    register_known_publications(engine, SITE)
+    assert fingerprints(engine, ["publications"]) == before
+    pubs = {p["slug"]: p for p in rows(engine, "publications")}
+    assert {k: pubs["lematin"][k] for k in ("name", "country", "home_url", "aliases", "needs_review")} == {
+        "name": "Le Matin",
+        "country": "MA",
+        "home_url": "https://lematin.ma",
+        "aliases": ["Le Matin du Sahara"],
+        "needs_review": False,
+    }
+    assert pubs["hespress"]["needs_review"] is True and pubs["hespress"]["country"] is None

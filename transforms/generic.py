@@ -1,7 +1,11 @@
 """Any news page, without a site profile: title, date, author, body without page furniture.
 
 ``extract_generic`` is what ``pressetl extract`` runs without ``--site`` and
-what ``extract_with_profile`` falls back to on layout drift.
+what ``extract_with_profile`` falls back to on layout drift. trafilatura finds
+the main text and the metadata; what it lets through at the edges of the
+article is trimmed here: the headline, its kicker, breadcrumbs and the
+dateline repeated at the top, tag labels at the bottom. Measured on real
+pages by ``bench/bench_extract_quality.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from typing import TYPE_CHECKING
 from transforms.text import clean_text, is_boilerplate
 
 if TYPE_CHECKING:
-    from transforms.extract import ExtractedPage
+    from transforms.extract import Block, ExtractedPage
 
 _HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
 
@@ -65,14 +69,14 @@ def extract_generic(
     if doc.body is not None:
         for child in doc.body:
             collector.add_element(child)
-    blocks = collector.blocks()
-    # trafilatura repeats the page's <h1> as the first block.
-    if blocks and title and blocks[0].text.casefold() == title.casefold():
-        blocks = blocks[1:]
+    blocks = _trim(collector.blocks(), title)
+    date_text = clean_text(doc.date) or None
+    if date_text and extensive_date_search and _is_bare_year(date_text, html, url):
+        date_text = None
     return ExtractedPage(
         title=title,
         publication_name=clean_text(doc.sitename) or None,
-        date_text=clean_text(doc.date) or None,
+        date_text=date_text,
         blocks=tuple(blocks),
         thumbnail_url=clean_text(doc.image) or None,
         author=clean_text(doc.author) or None,
@@ -80,3 +84,106 @@ def extract_generic(
         extraction="fallback" if blocks else "failed",
         error=None if blocks else "generic extractor found no body",
     )
+
+
+# --- trimming the edges of the article ----------------------------------------------
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Words of a dateline besides numbers: days, months (fr, en, es, de), "at", "h".
+_DATE_VOCABULARY = """
+    lundi mardi mercredi jeudi vendredi samedi dimanche janvier février fevrier mars avril mai juin
+    juillet août aout septembre octobre novembre décembre decembre le à a h min er
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec
+    at am pm on gmt utc
+    lunes martes miércoles jueves viernes sábado domingo enero febrero marzo abril mayo junio julio
+    agosto septiembre octubre noviembre diciembre de del
+    montag dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz juni juli
+    oktober dezember um uhr
+"""
+_DATE_WORDS = frozenset(_DATE_VOCABULARY.split())
+# What a comment section says about itself (one-word cues only where they cannot be news).
+_COMMENTS_CUES = re.compile(
+    r"commentaires|laisser un commentaire|leave a comment|add a comment|comments? policy|"
+    r"community guidelines|comentarios|kommentare|التعليقات|تعليقك",
+    re.IGNORECASE,
+)
+_HEAD = 6  # blocks before the article proper: kicker, headline, breadcrumbs, dateline, byline
+_TAIL_LABEL_WORDS = 3
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.casefold()) if w != "_"]
+
+
+def _is_dateline(text: str) -> bool:
+    """ "jeudi 13 juin 2019", "Posted 12.03.2019 at 14:00": a date and at most one other word."""
+    words = _words(text)
+    if not words or len(words) > 9 or not any(w.isdigit() and len(w) == 4 for w in words):
+        return False
+    rest = [w for w in words if not w.isdigit() and w not in _DATE_WORDS]
+    return len(rest) <= 1
+
+
+def _trim(blocks: list[Block], title: str | None) -> list[Block]:
+    from transforms.extract import Block
+
+    blocks = list(blocks)
+    # A lone bold paragraph is a lead in bold, not the first question of an interview.
+    if sum(b.kind == "question" for b in blocks) == 1:
+        blocks = [Block("paragraph", b.text) if b.kind in ("question", "answer") else b for b in blocks]
+
+    # The headline repeated (with other quotes, or after an image's alt text), and the
+    # short furniture above it: kicker, section name, breadcrumbs.
+    title_words = _words(title or "")
+    if title_words:
+        repeats = [i for i, block in enumerate(blocks[:_HEAD]) if _repeats_title(block.text, title_words)]
+        if repeats:
+            last = repeats[-1]
+            if all(len(_words(b.text)) <= 12 for b in blocks[:last]):
+                blocks = blocks[last + 1 :]
+            else:
+                blocks = [b for i, b in enumerate(blocks) if i not in repeats]
+
+    # A dateline left at the top.
+    head = [b for b in blocks[:_HEAD] if not _is_dateline(b.text)]
+    blocks = head + blocks[_HEAD:]
+
+    # The rules of the comment section under the article, and what follows them.
+    for i in range(max(len(blocks) - 2, 1), len(blocks)):
+        if _COMMENTS_CUES.search(blocks[i].text):
+            blocks = blocks[:i]
+            break
+
+    # Labels left at the bottom ("Mots-clés", "Tags :", "Share").
+    while (
+        blocks
+        and len(_words(blocks[-1].text)) <= _TAIL_LABEL_WORDS
+        and not blocks[-1].text.endswith((".", "!", "?", "»", '"'))
+    ):
+        blocks.pop()
+    return blocks
+
+
+def _repeats_title(text: str, title_words: list[str]) -> bool:
+    """The headline itself, or a short line around it (breadcrumbs, an image's alt text)."""
+    words = _words(text)
+    return words == title_words or (len(words) <= len(title_words) + 12 and _contains(words, title_words))
+
+
+def _contains(words: list[str], part: list[str]) -> bool:
+    n = len(part)
+    return any(words[i : i + n] == part for i in range(len(words) - n + 1))
+
+
+def _is_bare_year(date_text: str, html: str, url: str | None) -> bool:
+    """A 1 January that only the extensive search found: a year (a copyright line), not a date."""
+    if not date_text.endswith("-01-01"):
+        return False
+    from htmldate import find_date
+
+    try:
+        strict = find_date(html, url=url, extensive_search=False, original_date=True)
+    except Exception:  # htmldate on broken markup; keep what trafilatura found
+        return False
+    return strict is None

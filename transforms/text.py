@@ -24,15 +24,12 @@ _INVISIBLE = (
 # C0/C1 control characters other than whitespace: mis-decoded bytes, never text.
 _CONTROLS = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
 
-_TRANSLATE = (
-    {ord(c): " " for c in _SPACE_LIKE}
-    | {ord(c): None for c in _INVISIBLE + _CONTROLS}
-    # Lone surrogates cannot be written as UTF-8 (Parquet, hashing): mark the damage visibly.
-    | {c: "\ufffd" for c in range(0xD800, 0xE000)}
-)
-# Most text has none of the characters above: a C-speed search spares the
-# per-character translate.
+# Most text has none of the characters above: one C-speed search spares the three replacements.
 _ODD = re.compile("[" + re.escape(_SPACE_LIKE + _INVISIBLE + _CONTROLS) + "\ud800-\udfff]")
+_SPACES = re.compile("[" + re.escape(_SPACE_LIKE) + "]")
+_DROPPED = re.compile("[" + re.escape(_INVISIBLE + _CONTROLS) + "]")
+# Lone surrogates cannot be written as UTF-8 (Parquet, hashing): mark the damage visibly.
+_SURROGATES = re.compile("[\ud800-\udfff]")
 # Only well-formed references (with ";"): a bare "&" in "R&D" or "&para=" stays.
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
@@ -47,19 +44,10 @@ def _clean_once(text: str) -> str:
     # Before NFC: dropping an invisible character can bring a letter and its
     # combining accent together.
     if _ODD.search(text):
-        text = text.translate(_TRANSLATE)
+        text = _SURROGATES.sub("\ufffd", _DROPPED.sub("", _SPACES.sub(" ", text)))
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return " ".join(text.split())
-
-
-def _is_clean(text: str) -> bool:
-    """Whether one more pass would change a text that has just been through ``_clean_once``."""
-    return (
-        not ("&" in text and _ENTITY.search(text))
-        and not _ODD.search(text)
-        and unicodedata.is_normalized("NFC", text)
-    )
 
 
 def clean_text(text: str | None) -> str:
@@ -71,23 +59,33 @@ def clean_text(text: str | None) -> str:
     """
     if not text:
         return ""
-    # Each pass that changes anything (after the first) makes the text
-    # shorter, so this ends; the cap is only a guard.
+    # Most text has no entity, no odd character and is NFC already: then only
+    # whitespace changes, and the result is clean (collapsing runs of spaces
+    # neither creates an entity nor brings a letter next to a combining mark).
+    if "&" not in text and not _ODD.search(text) and unicodedata.is_normalized("NFC", text):
+        return " ".join(text.split())
+    # After one pass the text has no odd character and is NFC (nothing later in
+    # a pass brings either back); only decoding may have revealed another entity.
+    # Each pass that changes anything (after the first) makes the text shorter,
+    # so this ends; the cap is only a guard.
     for _ in range(32):
         text = _clean_once(text)
-        if _is_clean(text):
+        if "&" not in text or not _ENTITY.search(text):
             break
     return text
 
 
-_WORD = re.compile(r"\w+(?:[-'’.,]\w+)*")
+# A lone mark between spaces (« » : ? ! – —) is not a word. Matched from the space before it
+# (the text is given a leading one): the search then only stops at spaces, and is fast.
+_NOT_A_WORD = re.compile(r"\s[^\w\s]+(?!\S)")
 
 
 def word_count(text: str | None) -> int:
-    """Words as a reader counts them: "l'article", "PME-PMI", "320.000" are one word each."""
+    """Words as a reader (or a word processor) counts them: what stands between spaces, if it has a
+    letter or a digit. "l'article", "PME-PMI", "320.000", "«Pas" are one word each; "«" alone is none."""
     if not text:
         return 0
-    return len(_WORD.findall(text))
+    return len(text.split()) - len(_NOT_A_WORD.findall(" " + text))
 
 
 # --- boilerplate ---------------------------------------------------------------
@@ -101,6 +99,7 @@ BOILERPLATE_PHRASES: dict[str, tuple[str, ...]] = {
         "merci d'avoir signalé",
         "cette image sera automatiquement bloquée",
         "cliquez ici pour lire l'article depuis sa source",
+        "signaler cette image",
         "partager sur facebook",
         "partager sur twitter",
         "partager sur whatsapp",
@@ -109,6 +108,8 @@ BOILERPLATE_PHRASES: dict[str, tuple[str, ...]] = {
     "en": (
         "thank you for reporting",
         "this image will be automatically blocked",
+        "this image will be blocked automatically",
+        "report this image",
         "click here to read the article from its source",
         "click here to read the story from its source",
         "share on facebook",
@@ -119,6 +120,8 @@ BOILERPLATE_PHRASES: dict[str, tuple[str, ...]] = {
     "ar": (
         "شكرا على الإبلاغ",
         "سيتم حجب هذه الصورة تلقائيا",
+        "الإبلاغ عن هذه الصورة",
+        "انقر هنا لقراءة الخبر من مصدره",
         "اضغط هنا للاطلاع على تفاصيل الخبر من مصدره",
         "اضغط هنا لقراءة الخبر من مصدره",
         "شارك على فيسبوك",
@@ -136,9 +139,17 @@ BOILERPLATE_PREFIXES: dict[str, tuple[str, ...]] = {
 # Labels that are boilerplate only when they are the WHOLE block: an ad slot's
 # caption, a related-articles heading. "Publicité mensongère : …" is news.
 BOILERPLATE_LABELS: dict[str, tuple[str, ...]] = {
-    "fr": ("publicité", "articles similaires", "articles liés", "sur le même sujet", "partager"),
-    "en": ("advertisement", "related articles", "related", "share"),
-    "ar": ("إعلان", "مقالات ذات صلة", "شارك"),
+    "fr": (
+        "publicité",
+        "articles similaires",
+        "articles liés",
+        "sur le même sujet",
+        "partager",
+        "dernières nouvelles",
+        "contenus sponsorisés",
+    ),
+    "en": ("advertisement", "related articles", "related", "share", "breaking news", "sponsored content"),
+    "ar": ("إعلان", "مقالات ذات صلة", "أخبار ذات صلة", "شارك", "عاجل", "محتوى مدعوم"),
 }
 
 # A block made only of these words (and punctuation) is a row of share
@@ -157,6 +168,8 @@ def _match_key(text: str) -> str:
     return clean_text(text).casefold().replace("’", "'").replace("ʼ", "'")
 
 
+# Matched on ``_match_key`` text, case-sensitively: a case-insensitive Unicode
+# pattern is several times slower, and this runs on every block of every page.
 _PHRASES = re.compile(
     "|".join(re.escape(_match_key(p)) for phrases in BOILERPLATE_PHRASES.values() for p in phrases)
 )
@@ -169,16 +182,26 @@ _PREFIXES = re.compile(
 _LABELS = frozenset(_match_key(p) for labels in BOILERPLATE_LABELS.values() for p in labels)
 _TOKEN = re.compile(r"[\w-]+")
 _MAX_SHARE_ROW_CHARS = 200
+_EDGE_CHARS = 240
 
 
-def is_boilerplate(text: str | None) -> bool:
-    """True for site furniture: widgets, share rows, "read at the source" links, "Lire aussi" lines."""
-    key = _match_key(text or "")
-    if not key:
+def is_boilerplate(text: str | None, *, clean: bool = False) -> bool:
+    """True for site furniture: widgets, share rows, "read at the source" links, "Lire aussi" lines.
+
+    ``clean``: the text has been through ``clean_text`` already (saves a pass).
+    """
+    text = (text or "") if clean else clean_text(text)
+    if not text:
         return False
-    if _PHRASES.search(key) or _PREFIXES.match(key) or key.strip(" :.!-–—|") in _LABELS:
+    key = text.casefold().replace("’", "'").replace("ʼ", "'")
+    # Furniture run into a paragraph sits at its start or its end: a long block is
+    # searched there only (the phrases are far shorter than the edges).
+    probe = key if len(key) <= 2 * _EDGE_CHARS else key[:_EDGE_CHARS] + "\n" + key[-_EDGE_CHARS:]
+    if _PHRASES.search(probe) or _PREFIXES.match(key):
         return True
     if len(key) > _MAX_SHARE_ROW_CHARS:
         return False
+    if key.strip(" :.!-–—|") in _LABELS:
+        return True
     tokens = _TOKEN.findall(key)
     return len(set(tokens)) >= 2 and len(tokens) <= 12 and all(t in SHARE_WORDS for t in tokens)

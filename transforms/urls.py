@@ -109,7 +109,10 @@ def canonical_url(url: str, profile: SiteProfile) -> str:
     Host and port are replaced by the profile's canonical host (the path is
     what identifies an article); dot segments, empty segments and the
     trailing slash go; percent-escapes get one spelling; tracking parameters
-    and the fragment go; the other parameters are sorted. Idempotent.
+    and the fragment go; the other parameters are sorted. An article link
+    without the edition's language prefix ("/lesecos/1234" on the French
+    edition, whose articles are "/fr/<publication>/<id>") gets it back.
+    Idempotent.
     """
     match = _URI.match(url.strip())
     assert match is not None  # the pattern matches every string
@@ -118,7 +121,7 @@ def canonical_url(url: str, profile: SiteProfile) -> str:
     # A base URL with a path (devsite serving several sites from one port)
     # is stripped only when the URL came from that same server.
     prefix = base_prefix if authority == base_authority else ""
-    path = _normalise_path(match[3] or "", prefix)
+    path = _with_edition(_normalise_path(match[3] or "", prefix), profile)
     query = _normalise_query(match[4] or "")
     canonical = f"https://{profile.canonical_host}{path}"
     return f"{canonical}?{query}" if query else canonical
@@ -129,12 +132,33 @@ def _article_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+@lru_cache(maxsize=64)
+def _edition_prefix(home: str) -> str:
+    """The edition's path prefix: "/fr" when its home is "/fr/", "" when it is at the root."""
+    return "/" + home.strip("/") if home.strip("/") else ""
+
+
+def _with_edition(path: str, profile: SiteProfile) -> str:
+    edition = _edition_prefix(profile.urls.home)
+    if not edition or path == edition or path.startswith(edition + "/"):
+        return path
+    pattern = _article_pattern(profile.urls.article)
+    # Only an article path, and only when it is one with the prefix and not without it.
+    if not pattern.search(path) and pattern.search(edition + path):
+        return edition + path
+    return path
+
+
 _INT64_MAX = 2**63 - 1
 
 
-def aggregator_key(url: str, profile: SiteProfile) -> tuple[str, int] | None:
-    """(publication slug, aggregator id) from the profile's article pattern, or None if not an article URL."""
-    path = canonical_url(url, profile).partition("?")[0][len("https://" + profile.canonical_host) :]
+def aggregator_key(url: str, profile: SiteProfile, canonical: str | None = None) -> tuple[str, int] | None:
+    """(publication slug, aggregator id) from the profile's article pattern, or None if not an article URL.
+
+    ``canonical``: ``canonical_url(url, profile)`` when the caller has it already.
+    """
+    canonical = canonical if canonical is not None else canonical_url(url, profile)
+    path = canonical.partition("?")[0][len("https://" + profile.canonical_host) :]
     pattern = _article_pattern(profile.urls.article)
     # Profiles are written against readable paths; try the decoded one second.
     match = pattern.search(path) or pattern.search(unquote(path))

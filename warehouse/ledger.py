@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
 
 from pipeline.records import LedgerCounts
 from warehouse.loader import run_row, write_run
-from warehouse.models import CrawlRun, ValidationResult
+from warehouse.models import Article, CrawlRun, ValidationResult
 from warehouse.upsert import insert_rows
 
 MAX_ERROR_CHARS = 500
@@ -81,6 +81,56 @@ def ledger(engine: Engine, site: str | None = None, day: date | None = None) -> 
     return rows
 
 
+def recent_volumes(engine: Engine, site: str, before: date, days: int, *, count: str = "loaded") -> list[int]:
+    """Articles loaded per day for ``site`` over the ``days`` days before ``before``, oldest first.
+
+    Each day counts its latest successful run; days without one are left out (a
+    day that was never loaded is no evidence of a small day). The quality gate
+    compares a new day with these. ``count``: another ledger count instead of
+    ``loaded`` (``discovered``, to compare with a crawl's raw items).
+    """
+    if count not in COUNT_FIELDS:
+        raise ValueError(f"count must be one of {COUNT_FIELDS}, not {count!r}")
+    runs = CrawlRun.__table__
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=runs.c.logical_date,
+            order_by=(runs.c.started_at.desc(), runs.c.finished_at.desc().nulls_last(), runs.c.run_id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(runs.c.logical_date, runs.c[count].label("volume"), rank)
+        .where(
+            runs.c.site == site,
+            runs.c.status == "succeeded",
+            runs.c.logical_date >= before - timedelta(days=days),
+            runs.c.logical_date < before,
+        )
+        .subquery()
+    )
+    query = select(ranked.c.volume).where(ranked.c.rank == 1).order_by(ranked.c.logical_date)
+    with engine.connect() as conn:
+        return [int(n) for n in conn.execute(query).scalars()]
+
+
+def last_ids(engine: Engine, site: str) -> dict[str, int]:
+    """The highest aggregator id loaded per publication slug of ``site`` (id-probing starts above)."""
+    articles = Article.__table__
+    query = (
+        select(articles.c.publication_slug, func.max(articles.c.aggregator_id))
+        .where(
+            articles.c.site == site,
+            articles.c.publication_slug.is_not(None),
+            articles.c.aggregator_id.is_not(None),
+        )
+        .group_by(articles.c.publication_slug)
+    )
+    with engine.connect() as conn:
+        return {slug: int(top) for slug, top in conn.execute(query)}
+
+
 def _observed_text(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
@@ -116,4 +166,11 @@ def record_validation_results(
         return insert_rows(conn, table, rows)
 
 
-__all__ = ["ledger", "one_line", "record_failed_run", "record_validation_results"]
+__all__ = [
+    "last_ids",
+    "ledger",
+    "one_line",
+    "recent_volumes",
+    "record_failed_run",
+    "record_validation_results",
+]

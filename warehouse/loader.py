@@ -1,24 +1,37 @@
-"""Load one validated partition into the warehouse, idempotently, in one transaction."""
+"""Load one validated partition into the warehouse, idempotently, in one transaction.
+
+The validated Parquet is read in batches; each batch is staged (``staging``)
+and merged with set-based statements (``merge``): new article versions, the
+articles upsert, the clusters it touches. Memory holds one batch, never the
+partition.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Connection, Engine, delete
 
-from pipeline.partitions import Partition
+from pipeline.partitions import Partition, read_json
 from pipeline.records import LedgerCounts
 from pipeline.records import PageFailure as PageFailureRecord
-from warehouse.models import Article, CrawlRun, PageFailure, Publication, QuarantinedArticle, Site
+from warehouse.merge import ARTICLE_KEY, ArticleMerge, SeenPublications, upsert_publications
+from warehouse.models import CrawlRun, PageFailure, Publication, QuarantinedArticle, Site
+from warehouse.staging import STAGE_TABLE, Stage, prepare, read_batches
 from warehouse.upsert import DEFAULT_CHUNK_SIZE, insert_rows, upsert
 
 LOAD_STAGE = "load"
+# Rows per staged batch: ~6 MB of Arrow for articles of ~3 KB; larger batches are
+# no faster (bench/bench_load.py) and memory grows with them.
+DEFAULT_BATCH_ROWS = 2000
 
-# ARTICLE_SCHEMA columns copied as they are; site and canonical_url are the key.
+# Columns copied as they are from the validated Parquet; site and canonical_url are the key.
 ARTICLE_COLUMNS = (
     "url",
     "logical_date",
@@ -39,8 +52,19 @@ ARTICLE_COLUMNS = (
     "warc_file",
     "warc_record_id",
     "fetched_at",
+    # enrichment
+    "published_at",
+    "author",
+    "body_source",
+    "publication_key",
+    "publication_is_new",
+    "language_status",
+    "language_confidence",
+    "reading_time_minutes",
+    "cluster_id",
+    "is_representative",
 )
-ARTICLE_KEY = ("site", "canonical_url")
+STAGE_COLUMNS = (*ARTICLE_KEY, *ARTICLE_COLUMNS)
 # Where and when a page was fetched. A re-crawl that finds the same article again
 # is not a new version: the row keeps pointing at the first WARC record of it.
 FETCH_COLUMNS = ("url", "warc_file", "warc_record_id", "fetched_at")
@@ -56,6 +80,9 @@ QUARANTINE_COLUMNS = (
     "warc_record_id",
     "reasons",
 )
+
+# stage name, counters so far (the signature of ``pipeline.stages.common.Progress``)
+Progress = Callable[[str, dict[str, int]], None]
 
 
 def utc(moment: datetime) -> datetime:
@@ -76,65 +103,85 @@ def _parquet_rows(path: Path, columns: list[str] | None, chunk_size: int) -> Ite
     import pyarrow.parquet as pq
 
     with pq.ParquetFile(path) as parquet:
-        for batch in parquet.iter_batches(batch_size=chunk_size, columns=columns):
-            yield batch.to_pylist()
+        for group in range(parquet.num_row_groups):
+            for batch in parquet.iter_batches(batch_size=chunk_size, row_groups=[group], columns=columns):
+                yield batch.to_pylist()
 
 
 @dataclasses.dataclass
 class _ArticleLoad:
     loaded: int = 0
     duplicates: int = 0
-    publications: dict[str, str | None] = dataclasses.field(default_factory=dict)
+    # slug → (name, key, flagged new): one entry per publication, not per article
+    publications: SeenPublications = dataclasses.field(default_factory=dict)
 
 
-def _upsert_articles(
-    conn: Connection, partition: Partition, run_id: str, started_at: datetime, chunk_size: int
+def _check_partition(batch: pa.RecordBatch, partition: Partition) -> None:
+    stray = pc.or_kleene(
+        pc.not_equal(batch.column("site"), partition.site),
+        pc.not_equal(batch.column("logical_date"), pa.scalar(partition.day, pa.date32())),
+    )
+    if pc.any(stray).as_py():
+        row = pc.index(stray, True).as_py()
+        raise ValueError(
+            f"{partition.validated_articles}: row for {batch.column('site')[row].as_py()}/"
+            f"{batch.column('logical_date')[row].as_py()} in partition {partition.key}"
+        )
+
+
+def _first_occurrences(batch: pa.RecordBatch, seen: set[str]) -> pa.RecordBatch:
+    """Drop rows whose canonical URL came earlier in the partition (the first one wins)."""
+    keep = []
+    for url in batch.column("canonical_url").to_pylist():
+        keep.append(url not in seen)
+        seen.add(url)
+    return batch if all(keep) else batch.filter(pa.array(keep, pa.bool_()))
+
+
+def _note_publications(batch: pa.RecordBatch, publications: SeenPublications) -> None:
+    columns = ("publication_slug", "publication_name", "publication_key", "publication_is_new")
+    for slug, name, key, new in zip(*(batch.column(c).to_pylist() for c in columns), strict=True):
+        if not slug:
+            continue
+        known = publications.get(slug, (None, None, False))
+        publications[slug] = (known[0] or name, known[1] or key, known[2] or bool(new))
+
+
+def _merge_batch(merge: ArticleMerge, stage: Stage) -> None:
+    merge.merge_batch(stage)
+
+
+def _load_articles(
+    conn: Connection,
+    partition: Partition,
+    run_id: str,
+    started_at: datetime,
+    batch_rows: int,
+    progress: Progress | None,
 ) -> _ArticleLoad:
-    table = Article.__table__
     result = _ArticleLoad()
     seen: set[str] = set()  # canonical URLs of this partition: small, unlike the rows
-    for batch in _parquet_rows(
-        partition.validated_articles, ["site", "canonical_url", *ARTICLE_COLUMNS], chunk_size
-    ):
-        rows = []
-        for record in batch:
-            if record["site"] != partition.site or record["logical_date"] != partition.day:
-                raise ValueError(
-                    f"{partition.validated_articles}: row for {record['site']}/{record['logical_date']} "
-                    f"in partition {partition.key}"
-                )
-            if record["canonical_url"] in seen:
-                # The quality gate should have caught it; count it so the ledger still adds up.
-                result.duplicates += 1
-                continue
-            seen.add(record["canonical_url"])
-            row = {name: _clean(record[name]) for name in ("site", "canonical_url", *ARTICLE_COLUMNS)}
-            row["fetched_at"] = utc(row["fetched_at"]) if row["fetched_at"] else None
-            row.update(first_loaded_at=started_at, last_loaded_at=started_at, run_id=run_id)
-            rows.append(row)
-            slug = row["publication_slug"]
-            if slug and (slug not in result.publications or result.publications[slug] is None):
-                result.publications[slug] = row["publication_name"]
-        if rows:
-            _write_article_chunk(conn, table, rows)
-        result.loaded += len(rows)
+    merge = ArticleMerge(STAGE_TABLE, STAGE_COLUMNS, ARTICLE_COLUMNS, CONTENT_COLUMNS)
+    merge.create_touched(conn)
+    stage = Stage.open(conn, STAGE_COLUMNS)
+    for batch in read_batches(partition.validated_articles, STAGE_COLUMNS, batch_rows):
+        _check_partition(batch, partition)
+        first = _first_occurrences(batch, seen)
+        # The quality gate should have caught repeats; count them so the ledger still adds up.
+        result.duplicates += batch.num_rows - first.num_rows
+        if first.num_rows:
+            _note_publications(first, result.publications)
+            stage.put(prepare(first, stage.schema, loaded_at=started_at, run_id=run_id))
+            _merge_batch(merge, stage)
+            stage.clear()
+        result.loaded += first.num_rows
+        if progress is not None:
+            progress(LOAD_STAGE, {"rows": result.loaded, "duplicates": result.duplicates})
+    stage.drop()
+    upsert_publications(conn, partition.site, result.publications)
+    merge.recompute_clusters(conn, partition.site)
+    merge.drop_touched(conn)
     return result
-
-
-def _write_article_chunk(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    upsert(
-        conn,
-        table,
-        rows,
-        key=ARTICLE_KEY,
-        update=[*ARTICLE_COLUMNS, "last_loaded_at", "run_id"],
-        # Any difference in what the article says is a new version; fetch metadata,
-        # load timestamps and run id alone are not, so a re-run writes nothing.
-        changed=CONTENT_COLUMNS,
-        # An older day re-run after a newer one must not roll an article back.
-        where=lambda excluded: table.c.logical_date <= excluded.logical_date,
-        chunk_size=len(rows),
-    )
 
 
 def _replace_quarantine(
@@ -215,6 +262,7 @@ def run_row(
     error: str | None,
     started_at: datetime,
     finished_at: datetime,
+    quality_overridden: bool = False,
 ) -> dict[str, Any]:
     return {
         "site": site,
@@ -227,6 +275,7 @@ def run_row(
         "error": error,
         "started_at": utc(started_at),
         "finished_at": utc(finished_at),
+        "quality_overridden": quality_overridden,
     }
 
 
@@ -240,6 +289,34 @@ def register_site(engine: Engine, site: str, aggregator: str, display_name: str)
         upsert(conn, Site.__table__, [row], key=("site",))
 
 
+def register_publications(engine: Engine, site: str, publications: list[dict[str, Any]]) -> int:
+    """Fill in the publication dimension of ``site`` (from a registry, or a reviewer).
+
+    Each item: ``slug`` and any of ``name``, ``publication_key``, ``country``,
+    ``language``, ``home_url``, ``aliases`` (a list). Given fields replace the
+    stored ones, others are kept; the publication no longer ``needs_review``.
+    Returns the number of publications written.
+    """
+    table = Publication.__table__
+    fields = ("name", "publication_key", "country", "language", "home_url", "aliases")
+    with engine.begin() as conn:
+        for item in publications:
+            unknown = set(item) - {"slug", *fields}
+            if unknown:
+                raise ValueError(f"publication {item.get('slug')!r}: unknown fields {sorted(unknown)}")
+            given = {name: item[name] for name in fields if name in item}
+            row = {"site": site, "slug": item["slug"], **given, "needs_review": False}
+            upsert(conn, table, [row], key=("site", "slug"))
+    return len(publications)
+
+
+def quality_overridden(partition: Partition) -> bool:
+    """Whether the quality gate failed this partition and an operator loaded it anyway."""
+    if not partition.validation_manifest.is_file():
+        return False
+    return bool(read_json(partition.validation_manifest).get("overridden", False))
+
+
 def load_partition(
     engine: Engine,
     partition: Partition,
@@ -248,15 +325,19 @@ def load_partition(
     started_at: datetime,
     *,
     finished_at: datetime | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    chunk_size: int = DEFAULT_BATCH_ROWS,
+    progress: Progress | None = None,
 ) -> LedgerCounts:
     """Load ``partition``'s validated articles, quarantine and failures; record the run.
 
     One transaction: a load that dies midway leaves the warehouse as it was.
     Articles are upserted on (site, canonical_url) and rewritten only when the
     partition's data for them changed, so re-running a partition leaves identical
-    rows; first/last_loaded_at are the run's ``started_at``. Quarantine and
-    failures of the partition are replaced. ``finished_at`` defaults to now.
+    rows; first/last_loaded_at are the run's ``started_at``. A new or changed text
+    adds a row to ``article_versions``; the story clusters the partition touches
+    are recomputed. Quarantine and failures of the partition are replaced.
+    ``finished_at`` defaults to now. ``chunk_size``: articles per batch (memory
+    holds one batch); ``progress`` is called after each batch, inside the transaction.
 
     Returns ``counts`` with ``loaded`` = distinct validated articles; repeated
     canonical URLs in the validated file are added to ``duplicates``.
@@ -264,21 +345,13 @@ def load_partition(
     if not partition.validated_articles.exists():
         raise FileNotFoundError(f"no validated articles for {partition.key}: {partition.validated_articles}")
     started_at = utc(started_at)
+    overridden = quality_overridden(partition)
+    rows_per_statement = min(chunk_size, DEFAULT_CHUNK_SIZE)
     with engine.begin() as conn:
         upsert(conn, Site.__table__, [{"site": partition.site}], key=("site",), update=[])
-        articles = _upsert_articles(conn, partition, run_id, started_at, chunk_size)
-        upsert(
-            conn,
-            Publication.__table__,
-            [
-                {"site": partition.site, "slug": s, "name": n}
-                for s, n in sorted(articles.publications.items())
-            ],
-            key=("site", "slug"),
-            where=lambda excluded: excluded.name.is_not(None),
-        )
-        _replace_quarantine(conn, partition, run_id, started_at, chunk_size)
-        _replace_failures(conn, partition, run_id, chunk_size)
+        articles = _load_articles(conn, partition, run_id, started_at, chunk_size, progress)
+        _replace_quarantine(conn, partition, run_id, started_at, rows_per_statement)
+        _replace_failures(conn, partition, run_id, rows_per_statement)
         final = dataclasses.replace(
             counts, loaded=articles.loaded, duplicates=counts.duplicates + articles.duplicates
         )
@@ -295,6 +368,7 @@ def load_partition(
                 error=None,
                 started_at=started_at,
                 finished_at=finished_at or datetime.now(UTC),
+                quality_overridden=overridden,
             ),
         )
     return final

@@ -30,9 +30,10 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import REAL, TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -42,6 +43,14 @@ NAMING_CONVENTION = {
 }
 
 RUN_STATUSES = ("succeeded", "failed")
+
+# Views for the everyday questions, created by migration 0002 (their SQL lives
+# there, frozen with the revision).
+VIEWS = (
+    "v_articles_per_publication_day",  # site, publication, day: articles, words
+    "v_stories_three_plus_publications",  # story clusters covered by >= 3 publications
+    "v_latest_run_per_site",  # the latest run of each site's latest day, with reconciles
+)
 
 
 class JSONList(TypeDecorator[list[str]]):
@@ -82,18 +91,34 @@ class Site(Base):
 
 
 class Publication(Base):
+    """The publication dimension, one row per (site, slug) an article named.
+
+    Loads fill ``name`` and ``publication_key`` (the canonical publication once
+    aliases are resolved) and flag a publication the transforms did not know
+    (``needs_review``); ``register_publications`` fills the rest and clears the flag.
+    """
+
     __tablename__ = "publications"
 
     site: Mapped[str] = mapped_column(String, primary_key=True)
     slug: Mapped[str] = mapped_column(String, primary_key=True)
     name: Mapped[str | None] = mapped_column(Text)
+    publication_key: Mapped[str | None] = mapped_column(String)
+    country: Mapped[str | None] = mapped_column(String)  # ISO 3166-1 alpha-2
+    language: Mapped[str | None] = mapped_column(String)
+    home_url: Mapped[str | None] = mapped_column(Text)  # the publisher's own site
+    aliases: Mapped[list[str] | None] = mapped_column(JSONList)
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Article(Base):
+    """The fact table: one row per canonical article, its current version."""
+
     __tablename__ = "articles"
     __table_args__ = (
         Index(None, "site", "logical_date"),
         Index(None, "published_date"),
+        Index(None, "site", "cluster_id"),
     )
 
     site: Mapped[str] = mapped_column(String, primary_key=True)
@@ -106,7 +131,7 @@ class Article(Base):
     title: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str | None] = mapped_column(Text)
     subheadings: Mapped[list[str] | None] = mapped_column(JSONList)
-    published_date: Mapped[date | None] = mapped_column(Date)
+    published_date: Mapped[date | None] = mapped_column(Date)  # local date, in the site's time zone
     language: Mapped[str | None] = mapped_column(String)
     source_url: Mapped[str | None] = mapped_column(Text)
     thumbnail_url: Mapped[str | None] = mapped_column(Text)
@@ -122,6 +147,51 @@ class Article(Base):
     first_loaded_at: Mapped[datetime] = mapped_column(TZDateTime)
     last_loaded_at: Mapped[datetime] = mapped_column(TZDateTime)
     run_id: Mapped[str] = mapped_column(String)  # the run that wrote the current version
+    # Added by 0002 (nullable: the columns arrived after rows existed).
+    published_at: Mapped[datetime | None] = mapped_column(TZDateTime)  # UTC; pages mostly give a date only
+    author: Mapped[str | None] = mapped_column(Text)
+    body_source: Mapped[str | None] = mapped_column(String)  # aggregator | publisher
+    publication_key: Mapped[str | None] = mapped_column(String)
+    publication_is_new: Mapped[bool | None] = mapped_column(Boolean)
+    language_status: Mapped[str | None] = mapped_column(String)  # detected | declared | mixed | too_short
+    # REAL, as in the Parquet (float32), on both dialects.
+    language_confidence: Mapped[float | None] = mapped_column(REAL)
+    reading_time_minutes: Mapped[float | None] = mapped_column(REAL)
+    cluster_id: Mapped[str | None] = mapped_column(String)  # the cluster representative's canonical URL
+    is_representative: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class ArticleVersion(Base):
+    """Each distinct content (title, body, hash) an article had; the first load is version 1."""
+
+    __tablename__ = "article_versions"
+
+    site: Mapped[str] = mapped_column(String, primary_key=True)
+    canonical_url: Mapped[str] = mapped_column(String, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    logical_date: Mapped[date] = mapped_column(Date)
+    content_hash: Mapped[str | None] = mapped_column(String)
+    title: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)
+    warc_file: Mapped[str | None] = mapped_column(Text)
+    warc_record_id: Mapped[str | None] = mapped_column(String)
+    fetched_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    loaded_at: Mapped[datetime] = mapped_column(TZDateTime)  # the loading run's start
+    run_id: Mapped[str] = mapped_column(String)
+
+
+class StoryCluster(Base):
+    """A near-duplicate story: its articles (``articles.cluster_id``), recomputed by each load touching it."""
+
+    __tablename__ = "story_clusters"
+
+    site: Mapped[str] = mapped_column(String, primary_key=True)
+    cluster_id: Mapped[str] = mapped_column(String, primary_key=True)
+    representative_url: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[date] = mapped_column(Date)  # earliest logical date of a member
+    last_seen: Mapped[date] = mapped_column(Date)
+    members: Mapped[int] = mapped_column(Integer)
+    publications: Mapped[int] = mapped_column(Integer)  # distinct publications (keys, else slugs)
 
 
 class CrawlRun(Base):
@@ -145,6 +215,8 @@ class CrawlRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(TZDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    # The quality gate failed and an operator loaded the batch anyway (validation manifest).
+    quality_overridden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PageFailure(Base):

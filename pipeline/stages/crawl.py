@@ -1,16 +1,36 @@
-"""Crawl stage: fetch one site's articles for one day into the raw zone."""
+"""Crawl stage: fetch one site's articles for one day into the raw zone.
+
+The crawl runs in a child process (``python -m spiders.runner``): Twisted's reactor
+cannot restart in one process, and a crawl's memory stays out of the caller's.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
-from dataclasses import asdict
 from datetime import date
+from pathlib import Path
 
 from pipeline.errors import CrawlError
+from pipeline.profiles import SiteProfile
 from pipeline.settings import Settings
 from pipeline.stages.common import Progress, no_progress, partition_for, safe_run_id, site_profile
+
+SUMMARY_KEYS = (
+    "site",
+    "logical_date",
+    "run_id",
+    "discovered",
+    "fetched",
+    "failed",
+    "pages_fetched",
+    "reused",
+)
+
+
+log = logging.getLogger(__name__)
 
 
 def crawl(
@@ -21,10 +41,13 @@ def crawl(
     progress: Progress = no_progress,
     refresh: bool = False,
 ) -> dict:
-    site_profile(settings, site)  # a broken profile fails here, before any process starts
+    """Crawl (site, day). Without ``refresh``, article pages that an earlier run archived in the
+    partition are not downloaded again; discovery pages (home, listings, feeds) always are."""
+    from spiders.handoff import settings_to_json
+
+    profile = site_profile(settings, site)  # a broken profile fails here, before any process starts
     partition = partition_for(settings, site, day)
     run_id = safe_run_id(run_id)
-    payload = {key: str(value) if key.endswith("_dir") else value for key, value in asdict(settings).items()}
     command = [
         sys.executable,
         "-m",
@@ -36,8 +59,12 @@ def crawl(
         "--run-id",
         run_id,
         "--settings",
-        json.dumps(payload),
+        settings_to_json(settings),
     ]
+    if refresh:
+        command.append("--refresh")
+    if "id_probe" in profile.discovery.strategies:
+        command += ["--last-ids", json.dumps(last_ids_seen(settings, profile))]
     stderr_path = partition.raw_dir / "logs" / f"{run_id}.stderr"
     stderr_path.parent.mkdir(parents=True, exist_ok=True)
     manifest = None
@@ -59,10 +86,35 @@ def crawl(
         )
     if manifest["status"] == "failed":
         raise CrawlError(manifest["error"])
-    return {
-        key: manifest[key]
-        for key in ("site", "logical_date", "run_id", "discovered", "fetched", "failed", "pages_fetched")
-    }
+    return {key: manifest.get(key, 0) for key in SUMMARY_KEYS}
+
+
+def last_ids_seen(settings: Settings, profile: SiteProfile) -> dict[str, int]:
+    """The warehouse's last aggregator id per publication, where id probing starts.
+
+    Empty when there is no warehouse yet (or it cannot tell): the spider then anchors
+    each publication on the newest id of its listing's first page.
+    """
+    url = settings.warehouse_url
+    if url.startswith("duckdb:///") and not Path(url.removeprefix("duckdb:///")).is_file():
+        return {}  # do not create a warehouse just to find it empty
+    from warehouse.engine import make_engine
+    from warehouse.ledger import last_ids
+
+    engine = None
+    try:
+        engine = make_engine(url)
+        return {slug: int(value) for slug, value in last_ids(engine, profile.site).items() if value}
+    except Exception as exc:  # no schema yet, a database that is down: probing anchors on the listing instead
+        log.warning(
+            "%s: cannot read the last ids seen from the warehouse (%s); id probing anchors on the listings",
+            profile.site,
+            " ".join(str(exc).split())[:300],
+        )
+        return {}
+    finally:
+        if engine is not None:
+            engine.dispose()
 
 
 def _parse(line: str) -> dict:

@@ -1,25 +1,88 @@
 """Transform stage: raw zone (WARC + raw items) → staged articles (Parquet).
 
-Reads only the raw zone: a day can be rebuilt after a transform fix without
-crawling again. Streams in batches, so memory does not grow with the day.
+Reads only the raw zone (and, for near-duplicates, the signatures the two
+previous days' transforms staged): a day can be rebuilt after a transform fix
+without crawling again. Streams in batches, so memory does not grow with the
+pages of the day: what is kept per article is a pointer to its raw item, its
+content hash and its story signature (~1 KB), never its page or its text.
+
+Two passes:
+
+1. every archived article page (with the publisher's page when source follow
+   fetched it) → ``draft_article``, then ``finish_articles`` 64 at a time
+   (languages) → rows, written 1,000 at a time to a temporary Parquet file;
+   their story signatures go to ``minhash.parquet`` and the story index;
+2. the rows are read back in batches and written to ``articles.parquet`` with
+   their ``cluster_id`` and ``is_representative``, now that the whole day (and
+   days D-2 and D-1) has been seen.
+
+Files of the staged partition: ``articles.parquet`` (``ARTICLE_SCHEMA``),
+``minhash.parquet`` (canonical URL, published date, signature: what the next
+two days' transforms cluster against) and ``transform.json``, the manifest:
+``discovered``, ``failed``, ``duplicates``, ``staged`` (the ledger's counts),
+``near_duplicates`` (staged rows that are not their story's representative),
+``window_days``, ``language_statuses``, ``new_publications`` (for review), and
+samples of ``missing_warc_records``, ``duplicate_urls``, ``duplicate_contents``.
+
+Exact duplicates are not staged and are counted in the manifest: the same
+canonical URL twice (the latest successful fetch is kept), or the same content
+hash under another URL (the first one is kept). A re-crawl of an article whose
+text changed is a new version of the same canonical URL: it is staged, and the
+warehouse keeps its history.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.errors import TransformError
-from pipeline.partitions import atomic_path, write_json_atomic
-from pipeline.rawzone import iter_responses, read_raw_items
-from pipeline.records import ARTICLE_SCHEMA
+from pipeline.partitions import Partition, atomic_path, write_json_atomic
+from pipeline.profiles import SiteProfile
+from pipeline.rawzone import ArchivedResponse, iter_responses
+from pipeline.records import ARTICLE_SCHEMA, RawItem
 from pipeline.settings import Settings
 from pipeline.stages.common import Progress, no_progress, partition_for, site_profile
-from transforms.article import build_article
+from transforms.article import ArticleDraft, draft_article, finish_articles
+from transforms.near_duplicates import NearDuplicateParams, StoryIndex, signatures
+from transforms.urls import canonical_url
 
 BATCH_ROWS = 1000
+# Articles whose languages are detected together (lingua runs faster on a run of texts).
+LANGUAGE_BATCH = 64
+# Near-duplicates: copies of a wire story appear over up to three days.
+WINDOW_DAYS = 3
+NEAR_DUPLICATES = NearDuplicateParams()
+MINHASH_FILE = "minhash.parquet"
+# Article pages waiting for their publisher page (source follow) in the WARC stream: the
+# spider archives the publisher's page right after the article, so few ever wait.
+_MAX_WAITING = 1000
+_SAMPLE = 20  # URLs listed in the manifest per kind of problem
+
+
+def minhash_path(partition: Partition) -> Path:
+    """The story signatures of a staged partition (read by the next two days' transforms)."""
+    return partition.staged_dir / MINHASH_FILE
+
+
+def minhash_schema(params: NearDuplicateParams = NEAR_DUPLICATES) -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field("canonical_url", pa.string(), nullable=False),
+            pa.field("published_date", pa.date32(), nullable=False),  # logical day when unknown
+            pa.field("signature", pa.binary(4 * params.num_perm), nullable=False),
+        ],
+        metadata={b"pressetl.minhash": params.fingerprint.encode()},
+    )
 
 
 def transform(
@@ -32,50 +95,310 @@ def transform(
             f"transform of {site} {day}: no raw zone at {partition.raw_dir} (crawl it first)"
         )
 
-    items = list(read_raw_items(partition))  # small: one URL and a pointer per article
-    wanted = {item.warc_record_id: item for item in items if item.error is None and item.warc_record_id}
-    failed_fetch = sum(1 for item in items if item.error is not None or not item.warc_record_id)
+    items = _scan_items(partition, profile)
+    wanted = items.wanted  # record id → where its raw item is; emptied as pages are read
 
-    seen_urls: set[str] = set()
-    seen_hashes: set[str] = set()
-    found: set[str] = set()
-    duplicates = staged = 0
-    batch: list[dict] = []
-    with atomic_path(partition.staged_articles) as tmp, pq.ParquetWriter(tmp, ARTICLE_SCHEMA) as writer:
-        for response in iter_responses(partition, set(wanted)):
-            found.add(response.record_id)
-            row = build_article(wanted[response.record_id], response.text, profile)
-            content_hash = row["content_hash"]
-            if row["canonical_url"] in seen_urls or (content_hash and content_hash in seen_hashes):
-                duplicates += 1
-                continue
-            seen_urls.add(row["canonical_url"])
-            if content_hash:
-                seen_hashes.add(content_hash)
-            batch.append(row)
-            if len(batch) >= BATCH_ROWS:
-                writer.write_table(pa.Table.from_pylist(batch, schema=ARTICLE_SCHEMA))
-                staged += len(batch)
-                batch.clear()
-                progress("transform", {"articles": staged})
-        if batch:
-            writer.write_table(pa.Table.from_pylist(batch, schema=ARTICLE_SCHEMA))
-            staged += len(batch)
-        progress("transform", {"articles": staged})
+    index = StoryIndex(NEAR_DUPLICATES)
+    window = _load_window(settings, site, day, index)
 
-    missing = sorted(wanted[rid].url for rid in set(wanted) - found)
+    counts: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    new_publications: dict[str, dict] = {}
+    hash_duplicates: list[str] = []
+    seen_hashes: set[int] = set()  # 64 bits of each content hash: small, and enough
+    partition.staged_dir.mkdir(parents=True, exist_ok=True)
+    unclustered = _temp_path(partition.staged_dir, "articles-unclustered")
+    try:
+        # Signatures are published after the articles (a failed run leaves both as they were).
+        with atomic_path(minhash_path(partition)) as minhash_tmp:
+            with (
+                pq.ParquetWriter(unclustered, ARTICLE_SCHEMA) as rows_out,
+                pq.ParquetWriter(minhash_tmp, minhash_schema()) as signatures_out,
+            ):
+                rows: list[dict] = []
+                drafts: list[ArticleDraft] = []
+
+                def finish() -> None:
+                    for row in finish_articles(drafts):
+                        statuses[row["language_status"]] += 1
+                        if row["publication_is_new"] and row["publication_key"] not in new_publications:
+                            new_publications[row["publication_key"]] = {
+                                "publication_key": row["publication_key"],
+                                "slug": row["publication_slug"],
+                                "name": row["publication_name"],
+                                "first_url": row["canonical_url"],
+                            }
+                        rows.append(row)
+                    drafts.clear()
+                    if len(rows) >= BATCH_ROWS:
+                        counts["read"] += len(rows)
+                        _flush(rows, rows_out, signatures_out, index, day)
+                        progress("transform", {"articles": counts["read"]})
+
+                for item, page, publisher in _pages(partition, wanted, items.publisher_of):
+                    draft = draft_article(item, page, profile, publisher)
+                    digest = draft.row["content_hash"]
+                    digest = int(digest[:16], 16) if digest else None
+                    if digest is not None and digest in seen_hashes:
+                        counts["duplicates"] += 1
+                        if len(hash_duplicates) < _SAMPLE:
+                            hash_duplicates.append(draft.row["canonical_url"])
+                        continue
+                    if digest is not None:
+                        seen_hashes.add(digest)
+                    drafts.append(draft)
+                    if len(drafts) >= LANGUAGE_BATCH:
+                        finish()
+                finish()
+                counts["read"] += len(rows)
+                _flush(rows, rows_out, signatures_out, index, day)
+            staged, clustered = _write_clustered(unclustered, partition, index, progress)
+    finally:
+        unclustered.unlink(missing_ok=True)
+
+    missing = sorted(_read_item(partition, offset).url for offset in list(wanted.values())[:_SAMPLE])
     summary = {
         "site": site,
         "logical_date": day.isoformat(),
         "run_id": run_id,
-        "discovered": len(items),
-        "failed": failed_fetch + len(missing),
-        "missing_warc_records": missing[:20],
-        "duplicates": duplicates,
+        "discovered": items.discovered,
+        "failed": items.failed_fetch + len(wanted),
+        "missing_warc_records": missing,
+        "duplicates": len(items.url_duplicates) + counts["duplicates"],
+        "duplicate_urls": items.url_duplicates[:_SAMPLE],
+        "duplicate_contents": hash_duplicates,
         "staged": staged,
+        "near_duplicates": clustered,
+        "window_days": [d.isoformat() for d in window],
+        "language_statuses": dict(sorted(statuses.items())),
+        "new_publications": list(new_publications.values()),
     }
     write_json_atomic(partition.transform_manifest, summary)
-    if missing:
+    if wanted:
         # Counted as failed in the ledger; the operator sees which pages to re-crawl.
-        progress("transform", {"missing_warc_records": len(missing)})
-    return {k: v for k, v in summary.items() if k != "missing_warc_records"}
+        progress("transform", {"missing_warc_records": len(wanted)})
+    keys = (
+        "site",
+        "logical_date",
+        "run_id",
+        "discovered",
+        "failed",
+        "duplicates",
+        "staged",
+        "near_duplicates",
+    )
+    return {key: summary[key] for key in keys}
+
+
+# --- raw items: exact duplicates by URL ------------------------------------------------
+
+
+@dataclass
+class _Items:
+    discovered: int = 0
+    failed_fetch: int = 0
+    wanted: dict[str, int] = field(default_factory=dict)  # article record id → offset in items.jsonl
+    publisher_of: dict[str, str] = field(default_factory=dict)  # publisher record id → article record id
+    url_duplicates: list[str] = field(default_factory=list)
+
+
+def _scan_items(partition: Partition, profile: SiteProfile) -> _Items:
+    """One pass over the raw items: which record to read for each canonical URL, and where its item is.
+
+    A URL fetched several times (listing and feed, a retry, an incremental run
+    that reused a record) is one article: its latest successful fetch is read,
+    the others are counted as duplicates. Only offsets are kept, not the items.
+    """
+    result = _Items()
+    best: dict[str, tuple[tuple, int, str | None, str | None]] = {}
+    with partition.raw_items.open("rb") as fh:
+        position = 0
+        while True:
+            offset = fh.tell()
+            line = fh.readline()
+            if not line:
+                break
+            if not line.strip():
+                continue
+            item = RawItem.model_validate_json(line)
+            result.discovered += 1
+            try:
+                url = canonical_url(item.url, profile)
+            except Exception:  # never stops the partition: such an item simply has no alias
+                url = item.url
+            ok = item.error is None and bool(item.warc_record_id)
+            rank = (ok, item.fetched_at, position)
+            position += 1
+            if url in best:
+                result.url_duplicates.append(url)
+                if rank <= best[url][0]:
+                    continue
+            record = item.warc_record_id if ok else None
+            best[url] = (rank, offset, record, item.source_warc_record_id if ok else None)
+    for (ok, _, _), offset, record, source in best.values():
+        if not ok or record is None:
+            result.failed_fetch += 1
+            continue
+        result.wanted[record] = offset
+        if source:
+            result.publisher_of[source] = record
+    for source in [s for s in result.publisher_of if s in result.wanted]:
+        del result.publisher_of[source]  # an article page is never another's publisher page
+    return result
+
+
+def _read_item(partition: Partition, offset: int, handle=None) -> RawItem:
+    if handle is None:
+        with partition.raw_items.open("rb") as fh:
+            return _read_item(partition, offset, fh)
+    handle.seek(offset)
+    return RawItem.model_validate_json(handle.readline())
+
+
+# --- pages -------------------------------------------------------------------------
+
+
+def _pages(
+    partition: Partition, wanted: dict[str, int], publisher_of: dict[str, str]
+) -> Iterator[tuple[RawItem, str, str | None]]:
+    """(item, article page, publisher page or None) for each archived article, in archive order.
+
+    Each article's record id is removed from ``wanted`` as it is read: what is
+    left at the end was never found in the archive.
+    """
+    waiting_articles: dict[str, tuple[RawItem, ArchivedResponse]] = {}
+    waiting_publishers: dict[str, str] = {}  # article record id → publisher page
+    record_ids = set(wanted) | set(publisher_of)
+    with partition.raw_items.open("rb") as items:
+        for response in iter_responses(partition, record_ids):
+            rid = response.record_id
+            if rid in publisher_of:
+                article_id = publisher_of[rid]
+                publisher_text = response.text if response.status == 200 else ""
+                if article_id in waiting_articles:
+                    item, article = waiting_articles.pop(article_id)
+                    yield item, article.text, publisher_text or None
+                else:
+                    waiting_publishers[article_id] = publisher_text
+                continue
+            if rid not in wanted:
+                continue  # the same record archived twice
+            item = _read_item(partition, wanted.pop(rid), items)
+            if item.source_warc_record_id in publisher_of and rid not in waiting_publishers:
+                waiting_articles[rid] = (item, response)
+                if len(waiting_articles) > _MAX_WAITING:  # never hold a day of pages: go without
+                    oldest = next(iter(waiting_articles))
+                    item, article = waiting_articles.pop(oldest)
+                    yield item, article.text, None
+                continue
+            yield item, response.text, waiting_publishers.pop(rid, None) or None
+    for item, response in waiting_articles.values():  # publisher page never archived
+        yield item, response.text, None
+
+
+# --- near-duplicates ---------------------------------------------------------------
+
+
+def _load_window(settings: Settings, site: str, day: date, index: StoryIndex) -> list[date]:
+    """Index the signatures of days D-2 and D-1 (those staged); the days used."""
+    used = []
+    for back in range(WINDOW_DAYS - 1, 0, -1):
+        earlier = partition_for(settings, site, day - timedelta(days=back))
+        if _index_day(earlier, index):
+            used.append(earlier.day)
+    return used
+
+
+def _index_day(partition: Partition, index: StoryIndex) -> bool:
+    path = minhash_path(partition)
+    params = index.params
+    if path.is_file():
+        metadata = pq.read_schema(path).metadata or {}
+        if metadata.get(b"pressetl.minhash") == params.fingerprint.encode():
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
+                for url, published, raw in zip(*(batch.column(i).to_pylist() for i in range(3)), strict=True):
+                    index.add(url, published, np.frombuffer(raw, dtype=np.uint32))
+            return True
+    if partition.staged_articles.is_file():
+        # Staged by an older transform (or with other parameters): signatures from the text.
+        columns = ["canonical_url", "published_date", "logical_date", "body"]
+        for batch in pq.ParquetFile(partition.staged_articles).iter_batches(BATCH_ROWS, columns=columns):
+            urls, published, logical, bodies = (batch.column(c).to_pylist() for c in columns)
+            for url, day, fallback, values in zip(
+                urls, published, logical, signatures(bodies, params), strict=True
+            ):
+                if values is not None:
+                    index.add(url, day or fallback, values)
+        return True
+    return False
+
+
+def _write_clustered(
+    unclustered: Path, partition: Partition, index: StoryIndex, progress: Progress
+) -> tuple[int, int]:
+    """Second pass: the rows with their story cluster; (rows staged, rows that are near-duplicates)."""
+    staged = near = 0
+    with (
+        atomic_path(partition.staged_articles) as tmp,
+        pq.ParquetWriter(tmp, ARTICLE_SCHEMA) as writer,
+    ):
+        for batch in pq.ParquetFile(unclustered).iter_batches(batch_size=BATCH_ROWS):
+            urls = batch.column("canonical_url").to_pylist()
+            cluster_ids: list[str | None] = []
+            representative: list[bool | None] = []
+            for url in urls:
+                assignment = index.assignment(url)
+                cluster_ids.append(assignment.cluster_id if assignment else None)
+                representative.append(assignment.is_representative if assignment else None)
+                if assignment and not assignment.is_representative:
+                    near += 1
+            table = pa.Table.from_batches([batch], schema=ARTICLE_SCHEMA)
+            table = table.set_column(
+                ARTICLE_SCHEMA.get_field_index("cluster_id"), "cluster_id", pa.array(cluster_ids, pa.string())
+            )
+            table = table.set_column(
+                ARTICLE_SCHEMA.get_field_index("is_representative"),
+                "is_representative",
+                pa.array(representative, pa.bool_()),
+            )
+            writer.write_table(table)
+            staged += table.num_rows
+        progress("transform", {"articles": staged})
+    return staged, near
+
+
+# --- helpers ----------------------------------------------------------------------
+
+
+def _flush(
+    rows: list[dict],
+    rows_out: pq.ParquetWriter,
+    signatures_out: pq.ParquetWriter,
+    index: StoryIndex,
+    day: date,
+) -> None:
+    """Write a batch of rows; sign their bodies (together: faster) into the index and minhash.parquet."""
+    if not rows:
+        return
+    rows_out.write_table(pa.Table.from_pylist(rows, schema=ARTICLE_SCHEMA))
+    signed = []
+    for row, values in zip(rows, signatures([row["body"] for row in rows], index.params), strict=True):
+        if values is not None:
+            published = row["published_date"] or day
+            index.add(row["canonical_url"], published, values)
+            signed.append(
+                {
+                    "canonical_url": row["canonical_url"],
+                    "published_date": published,
+                    "signature": values.tobytes(),
+                }
+            )
+    if signed:
+        signatures_out.write_table(pa.Table.from_pylist(signed, schema=signatures_out.schema))
+    rows.clear()
+
+
+def _temp_path(directory: Path, stem: str) -> Path:
+    fd, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".parquet.tmp", dir=directory)
+    os.close(fd)
+    return Path(name)

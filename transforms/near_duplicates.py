@@ -1,0 +1,434 @@
+"""Near-duplicate stories: the same wire story republished by several publications, over days.
+
+Each article's body becomes a set of word shingles (after folding case,
+Arabic spelling variants and digits), summarised by a MinHash signature:
+datasketch's ``affine32`` scheme, ``num_perm`` unsigned 32-bit values (512
+bytes), computed in one vectorised step (tests check it equals datasketch's
+``MinHash.update_batch``). Candidates are found by LSH banding, with the
+(bands, rows) split datasketch's ``MinHashLSH`` chooses for the threshold, and
+kept when the signatures' estimated Jaccard similarity reaches the threshold;
+kept pairs are joined into clusters (union-find). A cluster's id is the
+canonical URL of its earliest member (by published date, then URL), so it does
+not depend on the order in which days or articles are processed; that member
+is the cluster's representative.
+
+The banding runs over numpy arrays of the whole window at once rather than
+through ``MinHashLSH`` (which holds ~8 KB of Python objects per article and
+costs ~0.4 ms to insert and query one): per article the index keeps its
+signature, URL and date, ~1 KB. Tests check both find the same candidates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+import numpy as np
+
+# Shingle folding: case, Arabic diacritics/tatweel/alef forms, digits.
+_ARABIC_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")
+_FOLD = str.maketrans(
+    "أإآٱىةؤئ٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹",
+    "اااايهوي01234567890123456789",
+)
+_TOKEN = re.compile(r"\w+")
+_NON_WORD = re.compile(r"[^\w ]")  # one character at a time: runs of spaces are left as they are
+_NEEDS_FOLD = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+
+_UINT32 = np.uint32
+# Mixing multipliers for combining token hashes into a shingle hash (odd 32-bit constants).
+_SHINGLE_MULTIPLIERS = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1, 0xD3A2646C | 1)
+
+
+@dataclass(frozen=True)
+class NearDuplicateParams:
+    """How stories are compared. ``fingerprint`` is stored with signatures: files written with other
+    parameters are recomputed, never mixed."""
+
+    # Chosen on devsite's labelled wire stories (bench/bench_near_duplicates.py, figures in
+    # bench/results/transform.md): 6-word shingles have the widest range of thresholds where
+    # precision and recall stay ≥ 0.95 and F1 ≥ 0.99 (0.20 to 0.50); 0.35 is its middle.
+    threshold: float = 0.35  # estimated Jaccard similarity of shingle sets to call two copies one story
+    num_perm: int = 128
+    shingle_words: int = 6
+    seed: int = 1
+    min_shingles: int = 10  # shorter texts (a title, a stub) are not clustered: they stay alone
+    # LSH banding only proposes candidates, which the signatures then confirm: it is tuned to
+    # miss few true pairs (weight of false negatives 0.8, false positives 0.2).
+    candidate_recall_weight: float = 0.8
+
+    @property
+    def fingerprint(self) -> str:
+        return f"minhash-affine32/v1/perm={self.num_perm}/seed={self.seed}/k={self.shingle_words}"
+
+    @property
+    def bands_rows(self) -> tuple[int, int]:
+        weight = self.candidate_recall_weight
+        return optimal_bands(self.threshold, self.num_perm, 1 - weight, weight)
+
+
+# --- shingles and signatures -------------------------------------------------------
+
+
+def _folded(text: str) -> str:
+    folded = text.casefold()
+    if _NEEDS_FOLD.search(folded):  # Arabic script or Eastern digits: most Latin texts have neither
+        folded = _ARABIC_MARKS.sub("", folded).translate(_FOLD)
+    return folded
+
+
+def story_tokens(text: str | None) -> list[str]:
+    """The words of a text as compared across copies: lower case, Arabic variants folded, ASCII digits."""
+    return _TOKEN.findall(_folded(text)) if text else []
+
+
+# Token hashes: a polynomial hash of each word's UTF-8 bytes, computed for all the words of a
+# text at once from prefix sums (mod 2^64; _BASE is odd, so it has an inverse).
+_BASE = 0x100000001B3
+_BASE_INVERSE = pow(_BASE, -1, 1 << 64)
+_SPACE = 0x20
+
+
+@cache
+def _powers(length: int) -> tuple[np.ndarray, np.ndarray]:
+    """_BASE^k and _BASE^-k for k < length (length rounded up to a power of two by the caller)."""
+    forward = np.empty(length, dtype=np.uint64)
+    backward = np.empty(length, dtype=np.uint64)
+    forward[0] = backward[0] = 1
+    with np.errstate(over="ignore"):
+        if length > 1:
+            forward[1:] = np.cumprod(np.full(length - 1, _BASE, dtype=np.uint64))
+            backward[1:] = np.cumprod(np.full(length - 1, _BASE_INVERSE, dtype=np.uint64))
+    return forward, backward
+
+
+_BATCH_BYTES = 1 << 15  # texts signed together up to this many bytes: their work fits in the CPU's cache
+_CACHED_POWERS = 1 << 18  # longer texts compute their own powers (a few MB at most are kept)
+
+
+def _encoded(text: str | None) -> bytes:
+    return _NON_WORD.sub(" ", _folded(text)).encode("utf-8", "surrogatepass") if text else b""
+
+
+def _tokens(data: bytes, lengths: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(hash of each word, index of its text) for texts encoded back to back in ``data``
+    (each followed by one space; ``lengths`` include it)."""
+    codes = np.frombuffer(b" " + data, dtype=np.uint8)  # padded: every word has two edges
+    space = codes == _SPACE
+    starts = np.flatnonzero(space[:-1] & ~space[1:])  # index of the space before a word
+    if not len(starts):
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    ends = np.flatnonzero(~space[:-1] & space[1:])  # index of a word's last byte
+    size = 1 << len(codes).bit_length()
+    if size > _CACHED_POWERS:  # one very long text: its own powers, not cached
+        forward, backward = _powers.__wrapped__(len(codes))
+    else:
+        forward, backward = _powers(size)
+    with np.errstate(over="ignore"):
+        # prefix[i] = sum of (byte + 1) * _BASE^k for k <= i; word (start, end] = prefix[end] - prefix[start]
+        prefix = np.cumsum((codes + np.uint64(1)) * forward[: len(codes)])
+        hashes = (prefix[ends] - prefix[starts]) * backward[starts + 1]
+    boundaries = np.cumsum(lengths)  # a text's bytes end (space included) here
+    return hashes, np.searchsorted(boundaries, starts, side="right")
+
+
+def _shingles(hashes: np.ndarray, texts: np.ndarray, shingle_words: int) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct 32-bit shingle hashes, their text), sorted by text: windows never cross texts."""
+    n = len(hashes) - shingle_words + 1
+    if n <= 0:
+        return np.empty(0, dtype=_UINT32), np.empty(0, dtype=np.int64)
+    combined = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(shingle_words):
+            multiplier = np.uint64(_SHINGLE_MULTIPLIERS[offset % len(_SHINGLE_MULTIPLIERS)])
+            combined = combined * np.uint64(0x9E3779B97F4A7C15) + hashes[offset : offset + n] * multiplier
+        folded = ((combined >> np.uint64(32)) ^ combined) & np.uint64(0xFFFFFFFF)
+    same_text = texts[:n] == texts[shingle_words - 1 :]
+    keys = np.unique((texts[:n][same_text].astype(np.uint64) << np.uint64(32)) | folded[same_text])
+    return (keys & np.uint64(0xFFFFFFFF)).astype(_UINT32), (keys >> np.uint64(32)).astype(np.int64)
+
+
+def token_hashes(text: str | None) -> np.ndarray:
+    """A 64-bit hash of each word of the text, in order: the words of ``story_tokens``, hashed from
+    their UTF-8 bytes (stable across processes and machines)."""
+    data = _encoded(text) + b" "
+    return _tokens(data, [len(data)])[0]
+
+
+def shingle_hashes(text: str | None, shingle_words: int = 3) -> np.ndarray:
+    """The distinct 32-bit hashes of the text's ``shingle_words``-word shingles (stable across processes)."""
+    data = _encoded(text) + b" "
+    hashes, texts = _tokens(data, [len(data)])
+    return _shingles(hashes, texts, shingle_words)[0]
+
+
+@cache
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutation parameters for (num_perm, seed)."""
+    from datasketch import MinHash
+
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    return a.astype(_UINT32), b.astype(_UINT32)
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finaliser, as datasketch applies it before its affine32 permutations."""
+    values = values ^ (values >> _UINT32(16))
+    values = values * _UINT32(0x85EBCA6B)
+    values = values ^ (values >> _UINT32(13))
+    values = values * _UINT32(0xC2B2AE35)
+    return values ^ (values >> _UINT32(16))
+
+
+def minhash_values(hashes: np.ndarray, num_perm: int = 128, seed: int = 1) -> np.ndarray:
+    """The MinHash signature of a set of 32-bit hashes: equal to datasketch's
+    ``MinHash(num_perm, seed, scheme="affine32", hashfunc=<identity>).update_batch(hashes).hashvalues``,
+    computed in one vectorised step."""
+    a, b = _permutations(num_perm, seed)
+    with np.errstate(over="ignore"):
+        mixed = _fmix32(hashes.astype(_UINT32))
+        return (mixed[:, None] * a + b).min(axis=0)
+
+
+def signature(text: str | None, params: NearDuplicateParams = NearDuplicateParams()) -> np.ndarray | None:
+    """The story signature of a text, or None when it is too short to compare."""
+    return signatures([text], params)[0]
+
+
+def signatures(
+    texts: Sequence[str | None], params: NearDuplicateParams = NearDuplicateParams()
+) -> list[np.ndarray | None]:
+    """``signature`` of each text, computed together: one numpy pass per ~100 KB of text instead of
+    one per text (the transform stage signs a batch of articles at a time)."""
+    out: list[np.ndarray | None] = []
+    chunk: list[bytes] = []
+    size = 0
+    for text in texts:
+        encoded = _encoded(text) + b" "
+        if chunk and size + len(encoded) > _BATCH_BYTES:
+            out += _sign(chunk, params)
+            chunk, size = [], 0
+        chunk.append(encoded)
+        size += len(encoded)
+    if chunk:
+        out += _sign(chunk, params)
+    return out
+
+
+def _sign(encoded: list[bytes], params: NearDuplicateParams) -> list[np.ndarray | None]:
+    hashes, texts = _tokens(b"".join(encoded), [len(e) for e in encoded])
+    shingles, owners = _shingles(hashes, texts, params.shingle_words)
+    counts = np.bincount(owners, minlength=len(encoded))
+    out: list[np.ndarray | None] = [None] * len(encoded)
+    if not len(shingles):
+        return out
+    a, b = _permutations(params.num_perm, params.seed)
+    with np.errstate(over="ignore"):
+        # permutations × shingles, each row contiguous: the per-text minima read memory in order
+        values = a[:, None] * _fmix32(shingles)[None, :] + b[:, None]
+    firsts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    present = np.flatnonzero(counts)
+    minima = np.minimum.reduceat(values, firsts[present], axis=1).T
+    for row, text in enumerate(present.tolist()):
+        if counts[text] >= params.min_shingles:
+            out[text] = minima[row]
+    return out
+
+
+def estimated_jaccard(left: np.ndarray, right: np.ndarray) -> float:
+    return float(np.count_nonzero(left == right)) / len(left)
+
+
+# --- banding ------------------------------------------------------------------------
+
+
+@cache
+def optimal_bands(
+    threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5
+) -> tuple[int, int]:
+    """(bands, rows) minimising the weighted false positive and false negative areas around
+    ``threshold``: the choice datasketch's ``MinHashLSH(threshold, num_perm, weights)`` makes (its
+    integrals, on a fine grid)."""
+    steps = 1000
+    below = (np.arange(steps) + 0.5) * (threshold / steps)
+    above = threshold + (np.arange(steps) + 0.5) * ((1 - threshold) / steps)
+    best, best_error = (1, num_perm), float("inf")
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            false_positive = (1 - (1 - below**rows) ** bands).mean() * threshold
+            false_negative = ((1 - above**rows) ** bands).mean() * (1 - threshold)
+            error = fp_weight * false_positive + fn_weight * false_negative
+            if error < best_error:
+                best, best_error = (bands, rows), error
+    return best
+
+
+def band_keys(values: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per band of each signature (equal keys ⇔ equal bands, but for rare collisions):
+    ``values`` is one signature (→ ``bands`` keys) or a matrix of them (→ ``n × bands``)."""
+    used = np.atleast_2d(values)[:, : bands * rows].reshape(-1, bands, rows).astype(np.uint64)
+    keys = np.zeros(used.shape[:2], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in range(rows):
+            keys = (keys * np.uint64(0x100000001B3)) ^ used[:, :, column]
+    return keys[0] if values.ndim == 1 else keys
+
+
+# --- clusters -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assignment:
+    cluster_id: str
+    is_representative: bool
+
+
+_CHUNK = 1024  # signatures are kept in blocks of this many rows
+
+
+class StoryIndex:
+    """The articles of one site over a window of days, clustered into stories.
+
+    ``add`` each article's signature (in any order: the result is the same),
+    then read ``assignment``/``assignments``. Clustering runs once, when first
+    asked, over everything added (and again if more is added): candidate pairs
+    are the articles that share a band in LSH banding, kept when their
+    signatures' estimated Jaccard similarity reaches the threshold, and joined
+    transitively. Memory per article: its signature (``4 × num_perm`` bytes),
+    its URL and date; band keys exist only while clustering.
+    """
+
+    def __init__(self, params: NearDuplicateParams = NearDuplicateParams()) -> None:
+        self.params = params
+        self._bands, self._rows = params.bands_rows
+        self._urls: list[str] = []
+        self._order: list[tuple[date, str]] = []  # (published, url): the earliest is the representative
+        self._ids: dict[str, int] = {}
+        self._blocks: list[np.ndarray] = []
+        self._representative: np.ndarray | None = None  # node → its cluster's earliest member
+        self.candidate_pairs = 0  # pair checks made by the last clustering (a pair may share bands)
+        self.confirmed_pairs = 0
+
+    def __len__(self) -> int:
+        return len(self._urls)
+
+    def __contains__(self, url: str) -> bool:
+        return url in self._ids
+
+    def _row(self, node: int) -> tuple[np.ndarray, int]:
+        return self._blocks[node // _CHUNK], node % _CHUNK
+
+    def add(self, url: str, published: date, values: np.ndarray) -> None:
+        """Index one article. The same URL again (re-listed on a later day) is one member: its
+        earliest date is kept, and its latest text is the one compared."""
+        node = self._ids.get(url)
+        if node is None:
+            node = len(self._urls)
+            self._ids[url] = node
+            self._urls.append(url)
+            self._order.append((published, url))
+            if node % _CHUNK == 0:
+                self._blocks.append(np.empty((_CHUNK, self.params.num_perm), dtype=_UINT32))
+        else:
+            self._order[node] = min(self._order[node], (published, url))
+        block, row = self._row(node)
+        block[row] = values
+        self._representative = None
+
+    def _signatures(self) -> np.ndarray:
+        """All signatures as one array (a copy while clustering: 4 × num_perm bytes an article)."""
+        count = len(self._urls)
+        if not count:
+            return np.empty((0, self.params.num_perm), dtype=_UINT32)
+        return np.concatenate(self._blocks)[:count]
+
+    def _candidate_pairs(self, signatures: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(left, right) arrays of the pairs that share a band, band by band: a pair that shares
+        several bands comes several times. All numpy: no loop over buckets, however many."""
+        rows = self._rows
+        for band in range(self._bands if len(signatures) else 0):
+            keys = band_keys(signatures[:, band * rows : (band + 1) * rows], 1, rows)[:, 0]
+            order = np.argsort(keys, kind="stable")
+            ordered = keys[order]
+            run = np.cumsum(np.r_[True, ordered[1:] != ordered[:-1]])  # bucket number, in key order
+            longest = int(np.bincount(run).max())
+            # Members of a bucket are neighbours in key order: pair each with the next d-th one.
+            for distance in range(1, longest):
+                same = run[distance:] == run[:-distance]
+                if same.any():
+                    yield order[:-distance][same], order[distance:][same]
+
+    def _cluster(self) -> np.ndarray:
+        count = len(self._urls)
+        signatures = self._signatures()
+        parent = list(range(count))
+
+        def find(node: int) -> int:
+            root = node
+            while parent[root] != root:
+                root = parent[root]
+            while parent[node] != root:
+                parent[node], node = root, parent[node]
+            return root
+
+        checked = confirmed = 0
+        # Candidates are confirmed band by band, in bounded chunks: memory does not follow the
+        # number of candidates (which grows with the square of the articles on templated text).
+        for lefts, rights in self._candidate_pairs(signatures):
+            checked += len(lefts)
+            for start in range(0, len(lefts), 8192):
+                left, right = lefts[start : start + 8192], rights[start : start + 8192]
+                similar = (signatures[left] == signatures[right]).mean(axis=1) >= self.params.threshold
+                for a, b in zip(left[similar].tolist(), right[similar].tolist(), strict=True):
+                    confirmed += 1
+                    a, b = find(a), find(b)
+                    if a != b:
+                        parent[b] = a
+        self.candidate_pairs, self.confirmed_pairs = checked, confirmed
+        earliest: dict[int, int] = {}
+        order = self._order
+        for node in range(count):
+            root = find(node)
+            best = earliest.get(root)
+            if best is None or order[node] < order[best]:
+                earliest[root] = node
+        return np.array([earliest[find(node)] for node in range(count)], dtype=np.int64)
+
+    def assignment(self, url: str) -> Assignment | None:
+        node = self._ids.get(url)
+        if node is None:
+            return None
+        if self._representative is None:
+            self._representative = self._cluster()
+        representative = int(self._representative[node])
+        return Assignment(self._urls[representative], representative == node)
+
+    def assignments(self) -> Iterator[tuple[str, Assignment]]:
+        for url in self._urls:
+            found = self.assignment(url)
+            assert found is not None
+            yield url, found
+
+    def cluster_sizes(self) -> dict[str, int]:
+        """Clusters of more than one article: id → size."""
+        sizes: dict[str, int] = {}
+        for _, found in self.assignments():
+            sizes[found.cluster_id] = sizes.get(found.cluster_id, 0) + 1
+        return {cluster_id: size for cluster_id, size in sizes.items() if size > 1}
+
+
+def cluster(
+    articles: Iterable[tuple[str, date, str | None]], params: NearDuplicateParams = NearDuplicateParams()
+) -> dict[str, Assignment | None]:
+    """(url, published date, text) → each URL's cluster; None for texts too short to compare."""
+    index = StoryIndex(params)
+    urls = []
+    for url, published, text in articles:
+        urls.append(url)
+        values = signature(text, params)
+        if values is not None:
+            index.add(url, published, values)
+    return {url: index.assignment(url) for url in urls}

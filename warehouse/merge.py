@@ -1,0 +1,237 @@
+"""The set-based statements of a partition load: from the staged batch into the warehouse.
+
+Every statement is ``INSERT … SELECT`` (``ON CONFLICT DO UPDATE … WHERE … IS
+DISTINCT FROM``) or ``DELETE … WHERE``: one round trip per batch and table, and
+a re-run that finds nothing new writes nothing. The SQL compiles through the
+PostgreSQL dialect, which duckdb-engine uses too.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Connection,
+    Insert,
+    and_,
+    case,
+    column,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    table,
+    text,
+    union,
+)
+from sqlalchemy.dialects.postgresql import insert
+
+from warehouse.models import Article, ArticleVersion, Publication, StoryCluster
+from warehouse.staging import Stage
+
+TOUCHED_TABLE = "pressetl_touched_clusters"
+
+# slug → (name, publication key, flagged new by the transforms)
+SeenPublications = dict[str, tuple[str | None, str | None, bool]]
+
+ARTICLE_KEY = ("site", "canonical_url")
+# What a new row in ``article_versions`` is about: another text, not a fixed date.
+VERSION_COLUMNS = ("title", "body", "content_hash")
+
+
+class ArticleMerge:
+    """The statements that merge one staged batch of articles, compiled once per load.
+
+    ``columns``: the staged columns (the key first); ``update``: those a changed
+    row overwrites; ``content``: those whose difference makes a change (fetch
+    metadata alone does not, so a re-crawl keeps pointing at the first WARC record).
+    """
+
+    def __init__(
+        self, stage_table: str, columns: tuple[str, ...], update: tuple[str, ...], content: tuple[str, ...]
+    ) -> None:
+        self.stage = table(stage_table, *(column(name) for name in (*columns, "loaded_at", "run_id")))
+        self.columns = columns
+        self.update = update
+        self.content = content
+        self.touched = table(TOUCHED_TABLE, column("cluster_id"))
+        self._touch_clusters = self._touch_clusters_statement()
+        self._insert_versions = self._insert_versions_statement()
+        self._upsert_articles = self._upsert_articles_statement()
+
+    # -------------------------------------------------------------- per load
+
+    def create_touched(self, conn: Connection) -> None:
+        """A temporary table of the cluster ids the load touches (keys only: small)."""
+        suffix = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
+        conn.execute(text(f"DROP TABLE IF EXISTS {TOUCHED_TABLE}"))
+        conn.execute(text(f"CREATE TEMPORARY TABLE {TOUCHED_TABLE} (cluster_id VARCHAR){suffix}"))
+
+    def drop_touched(self, conn: Connection) -> None:
+        conn.execute(text(f"DROP TABLE IF EXISTS {TOUCHED_TABLE}"))
+
+    # ------------------------------------------------------------- per batch
+
+    def merge_batch(self, stage: Stage) -> None:
+        """Touched clusters, then new versions, then the articles themselves (order matters:
+        the first two compare the stage with the articles as they were)."""
+        stage.execute(self._touch_clusters)
+        stage.execute(self._insert_versions)
+        stage.execute(self._upsert_articles)
+
+    def _joined(self):
+        articles = Article.__table__
+        s = self.stage
+        return (
+            articles,
+            s,
+            s.outerjoin(
+                articles, and_(articles.c.site == s.c.site, articles.c.canonical_url == s.c.canonical_url)
+            ),
+        )
+
+    def _touch_clusters_statement(self) -> Insert:
+        articles, s, joined = self._joined()
+        # Clusters the batch's articles join, and the ones they leave.
+        ids = union(
+            select(s.c.cluster_id).where(s.c.cluster_id.is_not(None)),
+            select(articles.c.cluster_id).select_from(joined).where(articles.c.cluster_id.is_not(None)),
+        ).subquery()
+        return self.touched.insert().from_select(["cluster_id"], select(ids.c.cluster_id))
+
+    def _insert_versions_statement(self) -> Insert:
+        articles, s, joined = self._joined()
+        versions = ArticleVersion.__table__
+        latest = (
+            select(func.max(versions.c.version))
+            .where(versions.c.site == s.c.site, versions.c.canonical_url == s.c.canonical_url)
+            .scalar_subquery()
+        )
+        changed = or_(*(articles.c[name].is_distinct_from(s.c[name]) for name in VERSION_COLUMNS))
+        new_version = or_(
+            articles.c.site.is_(None),
+            # the same rule as the articles upsert: an older day does not roll back
+            and_(articles.c.logical_date <= s.c.logical_date, changed),
+        )
+        copied = (
+            "logical_date",
+            "content_hash",
+            "title",
+            "body",
+            "warc_file",
+            "warc_record_id",
+            "fetched_at",
+        )
+        query = (
+            select(
+                s.c.site,
+                s.c.canonical_url,
+                func.coalesce(latest, 0) + 1,
+                *(s.c[name] for name in copied),
+                s.c.loaded_at,
+                s.c.run_id,
+            )
+            .select_from(joined)
+            .where(new_version)
+        )
+        return versions.insert().from_select(
+            ["site", "canonical_url", "version", *copied, "loaded_at", "run_id"], query
+        )
+
+    def _upsert_articles_statement(self) -> Insert:
+        articles = Article.__table__
+        s = self.stage
+        query = select(*(s.c[name] for name in self.columns), s.c.loaded_at, s.c.loaded_at, s.c.run_id)
+        stmt = insert(articles).from_select(
+            [*self.columns, "first_loaded_at", "last_loaded_at", "run_id"], query
+        )
+        excluded = stmt.excluded
+        return stmt.on_conflict_do_update(
+            index_elements=list(ARTICLE_KEY),
+            set_={name: excluded[name] for name in (*self.update, "last_loaded_at", "run_id")},
+            where=and_(
+                or_(*(articles.c[name].is_distinct_from(excluded[name]) for name in self.content)),
+                # An older day re-run after a newer one must not roll an article back.
+                articles.c.logical_date <= excluded.logical_date,
+            ),
+        )
+
+    # ---------------------------------------------------------- end of load
+
+    def recompute_clusters(self, conn: Connection, site: str) -> None:
+        """Rebuild the ``story_clusters`` rows of every cluster the load touched."""
+        articles = Article.__table__
+        clusters = StoryCluster.__table__
+        touched = select(self.touched.c.cluster_id)
+        conn.execute(
+            delete(clusters).where(
+                clusters.c.site == site,
+                clusters.c.cluster_id.in_(touched),
+                ~exists().where(
+                    articles.c.site == clusters.c.site, articles.c.cluster_id == clusters.c.cluster_id
+                ),
+            )
+        )
+        publication = func.coalesce(articles.c.publication_key, articles.c.publication_slug)
+        fresh = (
+            select(
+                articles.c.site,
+                articles.c.cluster_id,
+                func.coalesce(
+                    func.min(case((articles.c.is_representative, articles.c.canonical_url))),
+                    articles.c.cluster_id,
+                ),
+                func.min(articles.c.logical_date),
+                func.max(articles.c.logical_date),
+                func.count(),
+                func.count(publication.distinct()),
+            )
+            .where(articles.c.site == site, articles.c.cluster_id.in_(touched))
+            .group_by(articles.c.site, articles.c.cluster_id)
+        )
+        names = [c.name for c in clusters.columns]
+        stmt = insert(clusters).from_select(names, fresh)
+        values = names[2:]
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["site", "cluster_id"],
+                set_={name: stmt.excluded[name] for name in values},
+                where=or_(*(clusters.c[name].is_distinct_from(stmt.excluded[name]) for name in values)),
+            )
+        )
+
+
+def upsert_publications(conn: Connection, site: str, seen: SeenPublications) -> None:
+    """Add the publications a load saw (slug → name, key, flagged new by the transforms).
+
+    A publication's first name stays (``register_publications`` sets the canonical
+    one); its key follows the transforms, which resolve aliases; ``needs_review``
+    is set when a publication first arrives and is left to reviewers after that.
+    """
+    if not seen:
+        return
+    table = Publication.__table__
+    rows = [
+        {"site": site, "slug": slug, "name": name, "publication_key": key, "needs_review": bool(new)}
+        for slug, (name, key, new) in sorted(seen.items())
+    ]
+    stmt = insert(table).values(rows)
+    excluded = stmt.excluded
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["site", "slug"],
+            set_={
+                "name": func.coalesce(table.c.name, excluded.name),
+                "publication_key": func.coalesce(excluded.publication_key, table.c.publication_key),
+            },
+            where=or_(
+                and_(table.c.name.is_(None), excluded.name.is_not(None)),
+                and_(
+                    excluded.publication_key.is_not(None),
+                    table.c.publication_key.is_distinct_from(excluded.publication_key),
+                ),
+            ),
+        )
+    )
+
+
+__all__ = ["ARTICLE_KEY", "ArticleMerge", "SeenPublications", "VERSION_COLUMNS", "upsert_publications"]
