@@ -120,3 +120,15 @@ def test_devsite_articles_are_detected_in_their_site_language() -> None:
             result = detect_language(article.body, spec.language, texts)
             assert result.language == spec.language, (site, article.path, result)
             assert result.status in {"detected", "too_short"}, (site, article.path, result)
+
+
+def test_a_fairly_confident_detection_needs_the_function_words_to_agree(monkeypatch) -> None:
+    import transforms.language as language
+
+    unsure = [{"fr": 0.75, "en": 0.2, "es": 0.05}]
+    monkeypatch.setattr(language, "_lingua_confidences", lambda samples: unsure * len(samples))
+    french = detect_language(FR + " " + FR, "fr")
+    assert (french.language, french.status) == ("fr", "detected")
+    # the same doubt on a text whose function words say nothing (names, figures): no guess
+    names = " ".join(["Casablanca Rabat Tanger 2024 OCP BMCE Maroc Telecom Inwi Orange Cluster"] * 3)
+    assert detect_language(names, "fr").status == "declared"

@@ -1,7 +1,12 @@
 """Pure functions from an archived article page to a staged article row (bronze → silver).
 
-``article.build_article`` is the entry point; ``extract`` reads the page (profile
-selectors, trafilatura only on layout drift), ``text`` cleans and filters
-boilerplate, ``dates`` reads publication lines, ``urls`` canonicalises,
-``hashing`` fingerprints. No I/O, no clock, no network.
+``article.build_article`` is the entry point (the stage calls its halves,
+``draft_article`` and ``finish_articles``); ``extract`` reads the page (profile
+selectors, the generic extractor of ``generic`` only on layout drift), ``text``
+cleans and filters boilerplate, ``dates`` reads publication lines and dates,
+``urls`` canonicalises, ``hashing`` fingerprints, ``publications`` resolves
+slugs and names against ``data/publications.yaml``, ``language`` detects the
+language, ``near_duplicates`` signs and clusters stories. No I/O but reading
+the shipped data file, no clock, no network. ``synthetic`` writes raw
+partitions for tests and benchmarks; the pipeline never imports it.
 """

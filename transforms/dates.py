@@ -328,6 +328,12 @@ def _by_dateparser(text: str, languages: Sequence[str]) -> datetime | None:
     return parsed if parsed and _checked(parsed.year, parsed.month, parsed.day) else None
 
 
+@lru_cache(maxsize=64)
+def _all_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
+    """The formats, their spaceless variants ("%d-%m-%Y" for "%d - %m - %Y") and ISO dates."""
+    return tuple(dict.fromkeys([*formats, *(_squeeze(f) for f in formats), *_ISO_FORMATS]))
+
+
 def parse_published(
     text: str | None,
     formats: Sequence[str] = (),
@@ -350,7 +356,7 @@ def parse_published(
         return None
     # "09 - 02 - 2011" and "09-02-2011" are the same date whatever the format says.
     squeezed = _squeeze(text)
-    all_formats = dict.fromkeys([*formats, *(_squeeze(f) for f in formats), *_ISO_FORMATS])
+    all_formats = _all_formats(tuple(formats))
     for candidate in dict.fromkeys((text, squeezed)):
         parsed = _by_formats(candidate, all_formats)
         if parsed is None:

@@ -14,7 +14,8 @@ Three signals, cheapest first:
    profiled by function words, so that a French article with a long English
    interview says ``mixed`` rather than pick one.
 
-Statuses: ``detected`` (confident), ``declared`` (not confident: the page's
+Statuses: ``detected`` (lingua confident; or fairly confident, ≥ 0.6, with the
+whole text's function words agreeing), ``declared`` (not confident: the page's
 own language is kept), ``mixed``, ``too_short``. A confident detection that
 contradicts the page is kept, and ``note`` says so.
 """
@@ -29,12 +30,15 @@ from functools import cache
 
 from transforms.text import word_count
 
-# The languages the family publishes in (and Spanish, which tickers carry).
+# The languages the family publishes in (and Spanish, which tickers carry). Arabic is told by
+# its script; lingua tells the Latin-script ones apart.
 LANGUAGES: tuple[str, ...] = ("fr", "ar", "en", "es")
 LATIN_LANGUAGES: tuple[str, ...] = ("fr", "en", "es")
 MIN_WORDS = 20
-# lingua's posterior needed to call a language detected.
+# lingua's posterior needed to call a language detected; or this much, when the whole text's
+# function words agree.
 CONFIDENT = 0.9
+SECOND_OPINION = 0.6
 # Weight of the declared language in the prior; the rest is shared by the others.
 DECLARED_PRIOR = 0.5
 # A text whose second language holds at least this share of the words is mixed.
@@ -51,7 +55,6 @@ _ARABIC_LETTER = re.compile(
 )
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:['’][A-Za-z\u00c0-\u024f]+)?")
-_WORD = re.compile(r"\w+")
 
 # Function words that only one of the Latin-script languages uses often
 # ("la", "de", "que", "en", "se", "on", "y", "entre" are shared: left out).
@@ -242,13 +245,24 @@ def detect_languages(
     for (position, declared), values in zip(pending, _lingua_confidences(samples), strict=True):
         posterior = _posterior(values, declared)
         best = max(posterior, key=posterior.__getitem__)
-        if posterior[best] >= CONFIDENT:
+        if posterior[best] >= CONFIDENT or (
+            posterior[best] >= SECOND_OPINION and _function_words_agree(requests[position], best)
+        ):
             results[position] = _decided(best, posterior[best], declared)
         else:
             results[position] = LanguageResult(
                 declared, "declared", round(posterior.get(declared, 0.0), 3), best
             )
     return [result for result in results if result is not None]
+
+
+def _function_words_agree(request: LanguageRequest, language: str) -> bool:
+    """Whether the whole text's function words say ``language`` too (when lingua's sample left it
+    less than sure: names and figures at both ends of a text)."""
+    text = request.text or ""
+    blocks = request.blocks if request.blocks is not None else text.split("\n\n")
+    shares = language_shares(blocks)
+    return bool(shares) and next(iter(shares)) == language and shares[language] >= 1 - MIXED_SHARE / 2
 
 
 def _without_lingua(request: LanguageRequest, declared: str, min_words: int) -> LanguageResult | None:
