@@ -35,9 +35,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from core.rawzone import iter_responses  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from devsite.world import World  # noqa: E402
-from pipeline.rawzone import iter_responses  # noqa: E402
-from pipeline.settings import Settings  # noqa: E402
 from pipeline.stages.common import partition_for  # noqa: E402
 from pipeline.stages.transform import transform  # noqa: E402
 from transforms.language import preload  # noqa: E402

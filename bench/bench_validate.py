@@ -33,9 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.partitions import Partition, read_json  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from devsite import World, serve  # noqa: E402
-from pipeline.partitions import Partition, read_json  # noqa: E402
-from pipeline.settings import Settings  # noqa: E402
 
 SITE = "maghress-fr"
 DAY = date(2011, 2, 9)

@@ -36,9 +36,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline.partitions import Partition, atomic_path, write_json_atomic
-from pipeline.profiles import SiteProfile
-from pipeline.records import QUARANTINE_SCHEMA
+from core.manifests import ValidationManifest, write_manifest
+from core.partitions import Partition, atomic_path
+from core.profiles import SiteProfile
+from core.records import QUARANTINE_SCHEMA
 from quality import docs, frames, suites
 from quality.errors import QualityGateError
 
@@ -64,7 +65,7 @@ def validate_partition(
     run_id: str,
     override: bool = False,
     recent_volumes: Sequence[int] | None = None,
-) -> dict[str, Any]:
+) -> ValidationManifest:
     """Validate the partition's raw items and staged articles; write validated, quarantine,
     manifest and Data Docs.
 
@@ -162,45 +163,45 @@ def validate_partition(
         docs_page = pages[failures[0].suite] if failures else pages[suites.STAGED]
         message = _message(partition.site, day_iso, failures, docs_page) if failures else None
 
-        manifest = {
-            "site": partition.site,
-            "day": day_iso,
-            "run_id": run_id,
-            "success": success,
-            "gate": gate,
-            "override": override,
-            "overridden": override and not success,
-            "loadable": loadable,
-            "rows": rows,
-            "passed": rows - len(quarantined),
-            "quarantined": len(quarantined),
-            "quarantined_share": round(share, 4),
-            "max_quarantined_share": profile.quality.max_quarantined_share,
-            "failures": _texts(failures),
-            "blocked_by": sorted({f.kind for f in failures}),
-            "message": message,
-            "extraction": extraction,
-            "volume": volume,
-            "publications": _publication_summary(table, staged.frame),
-            "raw_items": {
+        manifest = ValidationManifest(
+            site=partition.site,
+            day=day_iso,
+            run_id=run_id,
+            success=success,
+            gate=gate,
+            override=override,
+            overridden=override and not success,
+            loadable=loadable,
+            rows=rows,
+            passed=rows - len(quarantined),
+            quarantined=len(quarantined),
+            quarantined_share=round(share, 4),
+            max_quarantined_share=profile.quality.max_quarantined_share,
+            failures=_texts(failures),
+            blocked_by=sorted({f.kind for f in failures}),
+            message=message,
+            extraction=extraction,
+            volume=volume,
+            publications=_publication_summary(table, staged.frame),
+            raw_items={
                 "path": str(partition.raw_items),
                 "rows": len(items) if items is not None else None,
                 "success": None if raw is None else not any(f.suite == suites.RAW for f in failures),
                 "note": None if items is not None else frames.missing_raw_note(partition.raw_items),
                 "allowed_hosts": hosts_note,
             },
-            "validated_path": str(partition.validated_articles) if loadable else None,
-            "quarantine_path": str(partition.quarantined_articles),
-            "docs_path": str(docs_page),
-            "docs_pages": {suite: str(page) for suite, page in pages.items()},
-            "docs_index": str(reported(docs_index)),
-            "docs_root": str(docs_dir / "index.html"),
-            "seconds": clock.total(),
-            "timings": dict(clock.laps),
+            validated_path=str(partition.validated_articles) if loadable else None,
+            quarantine_path=str(partition.quarantined_articles),
+            docs_path=str(docs_page),
+            docs_pages={suite: str(page) for suite, page in pages.items()},
+            docs_index=str(reported(docs_index)),
+            docs_root=str(docs_dir / "index.html"),
+            seconds=clock.total(),
+            timings=dict(clock.laps),
             # Raw-items results first: the order the suites ran in, and the seq in the warehouse.
-            "expectations": [_manifest_entry(o) for v in (raw, staged) if v is not None for o in v.outcomes],
-        }
-        write_json_atomic(partition.validation_manifest, manifest)
+            expectations=[_manifest_entry(o) for v in (raw, staged) if v is not None for o in v.outcomes],
+        )
+        write_manifest(partition.validation_manifest, manifest)
         docs.record_run(
             site_docs,
             {

@@ -34,15 +34,15 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 
-from pipeline.partitions import Partition
-from pipeline.profiles import SiteProfile
-from pipeline.rawzone import ArchivedRef, read_archived
-from pipeline.records import PageFailure, RawItem
+from core.dates import parse_date, parse_publication_line, split_publication_line
+from core.partitions import Partition
+from core.profiles import SiteProfile
+from core.rawzone import ArchivedRef, read_archived
+from core.records import PageFailure, RawItem
+from core.selectors import select, select_first
 from spiders.feeds import FeedError, parse_feed
 from spiders.hosts import netloc, request_allowed
 from spiders.probe import IdProbe, Outcome, Step
-from transforms.dates import parse_date, parse_publication_line, split_publication_line
-from transforms.selectors import select, select_first
 
 MISS_STATUSES = (404, 410)  # an id probe that finds no article: a miss, not a failure
 _MAX_LINE_CHARS = 300  # a publication line is short; a longer element is a container

@@ -11,7 +11,7 @@ import typer
 from conftest import SITE
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from pipeline.cli.main import app
 
 PAGES = Path(__file__).parent / "pages"
 runner = CliRunner()

@@ -14,10 +14,10 @@ import pytest
 import yaml
 from conftest import make_settings
 
+from core.partitions import Partition
+from core.rawzone import read_raw_items
+from core.settings import REPO_ROOT
 from devsite import Faults, World, serve
-from pipeline.partitions import Partition
-from pipeline.rawzone import read_raw_items
-from pipeline.settings import REPO_ROOT
 from pipeline.stages import crawl, load, transform, validate
 
 TODAY = date(2011, 2, 11)

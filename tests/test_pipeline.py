@@ -10,7 +10,7 @@ from conftest import SITE, make_settings
 from sqlalchemy import create_engine, text
 
 from devsite import Faults, World
-from pipeline.runner import run_days, run_partition
+from pipeline.runner import StageOptions, run_days, run_partition
 
 DAY = date(2011, 2, 9)
 
@@ -117,7 +117,7 @@ def test_reprocess_rebuilds_from_the_raw_zone_without_the_network(tmp_path, worl
     before = _articles(settings.warehouse_url)
 
     offline = settings.with_base_url(SITE, "http://127.0.0.1:9")  # nothing listens there
-    (result,) = run_days(offline, SITE, [DAY], "reprocess-run", do_crawl=False)
+    (result,) = run_days(offline, SITE, [DAY], "reprocess-run", StageOptions(reprocess=True))
     assert result.status == "succeeded", result.error
     assert _articles(settings.warehouse_url) == before
     assert result.counts["loaded"] == len(world.articles_for_day(SITE, DAY))

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.profiles import ProfileError, load_profile, load_profile_file, load_profiles
+from core.profiles import ProfileError, load_profile, load_profile_file, load_profiles
 
 PROFILES = Path(__file__).resolve().parents[1] / "profiles"
 

@@ -12,10 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SITE, make_settings
 
-from pipeline.partitions import Partition
-from pipeline.profiles import ProfileError, load_profile_file, load_profiles
-from pipeline.rawzone import read_raw_items
-from pipeline.settings import REPO_ROOT
+from core.partitions import Partition
+from core.profiles import ProfileError, load_profile_file, load_profiles
+from core.rawzone import read_raw_items
+from core.settings import REPO_ROOT
 from pipeline.stages import crawl, transform
 
 PROFILES = REPO_ROOT / "profiles"
@@ -76,7 +76,7 @@ def test_every_discovery_strategy_is_used_by_some_profile():
     ],
 )
 def test_publication_lines_split_on_the_pattern_in_every_language(site, line, expected):
-    from transforms.dates import parse_publication_line
+    from core.dates import parse_publication_line
 
     profile = load_profile_file(PROFILES / f"{site}.yaml")
     name, published = parse_publication_line(line, profile)

@@ -14,9 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.partitions import Partition, docs_dir, read_json
-from pipeline.profiles import load_profile
-from pipeline.records import ARTICLE_SCHEMA, QUARANTINE_SCHEMA, RawItem
+from core.partitions import Partition, docs_dir, read_json
+from core.profiles import load_profile
+from core.records import ARTICLE_SCHEMA, QUARANTINE_SCHEMA, RawItem
 from quality.errors import QualityGateError
 from quality.suites import raw_items_checks, staged_articles_checks
 
@@ -123,9 +123,10 @@ def raw_items(
 def validate(partition: Partition, profile, **kwargs) -> dict:
     from quality.gate import validate_partition
 
-    return validate_partition(
+    manifest = validate_partition(
         partition, profile, docs_dir(partition.data_dir), kwargs.pop("run_id", "run-1"), **kwargs
     )
+    return manifest.model_dump(mode="json")  # as validation.json holds it
 
 
 def test_checks_cover_the_required_fields_and_levels(profile):
@@ -347,7 +348,7 @@ def test_relative_docs_dir_is_reported_as_given(tmp_path, profile, monkeypatch):
     monkeypatch.chdir(tmp_path)
     partition = stage(Path("data"), [article(i) for i in range(3)])
 
-    manifest = validate_partition(partition, profile, Path("data/docs"), "run-rel")
+    manifest = validate_partition(partition, profile, Path("data/docs"), "run-rel").model_dump(mode="json")
 
     assert manifest["docs_index"] == f"data/docs/{SITE}/index.html"
     assert manifest["docs_path"].startswith(f"data/docs/{SITE}/validations/")
@@ -369,9 +370,14 @@ def test_raw_items_checks_judge_the_batch_only(served_profile):
     assert checks["raw_items.expect_table_row_count_to_be_between()"].level == "volume"
 
 
-def test_boilerplate_regexes_come_from_the_transforms_lists(profile):
+def test_boilerplate_regexes_come_from_the_family_wording(profile):
+    from core.boilerplate import load_wording
     from quality.suites import boilerplate_regexes
-    from transforms.text import BOILERPLATE_LABELS, BOILERPLATE_PHRASES, BOILERPLATE_PREFIXES
+
+    wording = load_wording()
+    BOILERPLATE_PHRASES, BOILERPLATE_PREFIXES, BOILERPLATE_LABELS = (  # noqa: N806
+        wording.phrases, wording.prefixes, wording.labels
+    )
 
     regexes = [re.compile(r) for r in boilerplate_regexes(profile.languages)]
 
@@ -687,7 +693,7 @@ def test_hosts_are_checked_against_those_the_crawl_was_allowed(data_dir, served_
 
 
 def test_every_profile_builds_both_suites():
-    from pipeline.profiles import load_profiles
+    from core.profiles import load_profiles
     from quality.suites import RAW, STAGED, boilerplate_regexes, build_suite, canonical_url_regex
 
     profiles = load_profiles(ROOT / "profiles")

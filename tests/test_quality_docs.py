@@ -14,8 +14,8 @@ from urllib.parse import unquote
 import pytest
 from test_quality import BASE_URL, DAY, ROOT, SITE, article, raw_items, stage, validate
 
-from pipeline.partitions import docs_dir
-from pipeline.profiles import load_profile
+from core.partitions import docs_dir
+from core.profiles import load_profile
 from quality.errors import QualityGateError
 
 CHROMIUM = os.environ.get("PRESSETL_CHROMIUM", "/usr/bin/chromium")

@@ -8,10 +8,10 @@ import pytest
 from conftest import SITE, make_settings
 from warcio.archiveiterator import ArchiveIterator
 
+from core.errors import CrawlError
+from core.partitions import Partition
+from core.rawzone import read_raw_items
 from devsite import Faults, World
-from pipeline.errors import CrawlError
-from pipeline.partitions import Partition
-from pipeline.rawzone import read_raw_items
 from pipeline.stages import crawl
 
 

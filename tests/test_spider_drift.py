@@ -9,8 +9,8 @@ from datetime import date
 import pyarrow.parquet as pq
 from conftest import SITE, make_settings
 
+from core.partitions import Partition
 from devsite import Faults, World
-from pipeline.partitions import Partition
 from pipeline.stages import crawl, transform
 
 DAY = date(2011, 2, 9)

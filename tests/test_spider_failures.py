@@ -9,8 +9,8 @@ from datetime import date
 from conftest import make_settings
 from sqlalchemy import create_engine, text
 
+from core.partitions import Partition
 from devsite import Faults, World, serve
-from pipeline.partitions import Partition
 from pipeline.runner import run_partition
 
 TODAY = date(2011, 2, 11)

@@ -57,7 +57,7 @@ def test_retry_after_header_forms():
 def test_publisher_url_overrides_come_from_the_environment():
     from pathlib import Path
 
-    from pipeline.settings import Settings
+    from core.settings import Settings
     from spiders.handoff import settings_from_json, settings_to_json
 
     env = {

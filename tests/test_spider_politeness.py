@@ -19,11 +19,11 @@ import yaml
 from conftest import SITE, make_settings
 from warcio.archiveiterator import ArchiveIterator
 
+from core.errors import CrawlError
+from core.partitions import Partition
+from core.rawzone import read_raw_items
+from core.settings import REPO_ROOT
 from devsite import Faults, World
-from pipeline.errors import CrawlError
-from pipeline.partitions import Partition
-from pipeline.rawzone import read_raw_items
-from pipeline.settings import REPO_ROOT
 from pipeline.stages import crawl
 
 DAY = date(2011, 2, 9)

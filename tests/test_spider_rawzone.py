@@ -8,10 +8,10 @@ from datetime import date
 from conftest import SITE, make_settings
 from warcio.archiveiterator import ArchiveIterator
 
+from core.partitions import Partition
+from core.rawzone import index_archived, read_archived, read_raw_items
 from devsite import serve
-from pipeline.partitions import Partition
-from pipeline.rawzone import index_archived, read_archived, read_raw_items
-from pipeline.runner import run_days
+from pipeline.runner import StageOptions, run_days
 from pipeline.stages import crawl
 
 DAY = date(2011, 2, 8)
@@ -79,7 +79,7 @@ def test_reprocess_rebuilds_a_day_from_the_raw_zone_without_the_network(tmp_path
         [first] = run_days(settings, SITE, [DAY], "online")
     assert first.status == "succeeded", first.error
     # the server is gone: only the raw zone is left
-    [again] = run_days(settings, SITE, [DAY], "offline", do_crawl=False)
+    [again] = run_days(settings, SITE, [DAY], "offline", StageOptions(reprocess=True))
     assert again.status == "succeeded", again.error
     assert again.counts == first.counts
     assert again.counts["discovered"] == len(world.articles_for_day(SITE, DAY))

@@ -14,10 +14,10 @@ import pytest
 import yaml
 from conftest import make_settings
 
+from core.partitions import Partition
+from core.rawzone import index_archived, read_raw_items
+from core.settings import REPO_ROOT
 from devsite import World, serve
-from pipeline.partitions import Partition
-from pipeline.rawzone import index_archived, read_raw_items
-from pipeline.settings import REPO_ROOT
 from pipeline.stages import crawl
 
 TODAY = date(2011, 2, 11)

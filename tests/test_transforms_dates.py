@@ -1,4 +1,4 @@
-"""transforms.dates: publication lines split on the pattern; dates parsed exactly or not at all."""
+"""core.dates: publication lines split on the pattern; dates parsed exactly or not at all."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipeline.profiles import SiteProfile, load_profile_file
-from transforms.dates import (
+from core.dates import (
     Published,
     check_published,
     parse_date,
@@ -17,6 +16,7 @@ from transforms.dates import (
     parse_published,
     split_publication_line,
 )
+from core.profiles import SiteProfile, load_profile_file
 
 PROFILES = Path(__file__).resolve().parents[1] / "profiles"
 

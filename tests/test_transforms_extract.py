@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.profiles import SiteProfile, load_profile_file
+from core.profiles import SiteProfile, load_profile_file
 from transforms.extract import Block, ExtractedPage, extract_generic, extract_with_profile
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,9 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import make_settings
 
-from pipeline.partitions import read_json
-from pipeline.records import ARTICLE_SCHEMA
-from pipeline.settings import Settings
+from core.partitions import read_json
+from core.records import ARTICLE_SCHEMA
+from core.settings import Settings
 from pipeline.stages.common import partition_for
 from pipeline.stages.transform import minhash_path, transform
 from transforms.language import preload

@@ -20,8 +20,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from pipeline.partitions import Partition
-from pipeline.records import ARTICLE_SCHEMA, QUARANTINE_SCHEMA, LedgerCounts, PageFailure
+from core.partitions import Partition
+from core.records import ARTICLE_SCHEMA, QUARANTINE_SCHEMA, LedgerCounts, PageFailure
 from warehouse import loader, migrate, upsert
 from warehouse.engine import make_engine
 from warehouse.fingerprint import fingerprints

@@ -43,8 +43,8 @@ if __name__ != "__main__":
     from warehouse.fingerprint import fingerprints
     from warehouse.loader import load_partition
 
-from pipeline.partitions import Partition
-from pipeline.records import ARTICLE_SCHEMA, LedgerCounts, PageFailure
+from core.partitions import Partition
+from core.records import ARTICLE_SCHEMA, LedgerCounts, PageFailure
 
 HERE = Path(__file__).resolve()
 PREVIOUS_ROWS = 2_000

@@ -4,7 +4,7 @@
 page is parsed once, with lxml, and trafilatura runs only when the selectors
 find neither title nor body (layout drift), as ``extract_generic``.
 
-Selectors have the syntax of ``transforms.selectors`` (parsel's CSS dialect,
+Selectors have the syntax of ``core.selectors`` (parsel's CSS dialect,
 ``::text`` and ``::attr()``, or ``xpath:``) and are translated by the same
 translator, but compiled once into lxml XPath objects and run on a plain lxml
 tree: this is the hot path of the transform stage, and parsel's wrappers
@@ -23,11 +23,12 @@ from urllib.parse import urljoin
 from lxml import etree
 from parsel.csstranslator import css2xpath
 
-from pipeline.profiles import SiteProfile
-from transforms.dates import split_publication_line
+from core.dates import split_publication_line
+from core.profiles import SiteProfile
+from core.selectors import XPATH_PREFIX
+from core.text import clean_text
 from transforms.generic import extract_generic
-from transforms.selectors import XPATH_PREFIX
-from transforms.text import clean_text, is_boilerplate
+from transforms.text import is_boilerplate
 
 BlockKind = Literal["paragraph", "subheading", "question", "answer"]
 Extraction = Literal["selectors", "fallback", "failed"]

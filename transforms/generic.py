@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from transforms.text import clean_text, is_boilerplate
+from core.text import clean_text
+from transforms.text import is_boilerplate
 
 if TYPE_CHECKING:
     from transforms.extract import Block, ExtractedPage

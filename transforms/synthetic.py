@@ -16,8 +16,8 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipeline.partitions import Partition
-from pipeline.records import RawItem
+from core.partitions import Partition
+from core.records import RawItem
 
 FETCHED_AT = datetime(2000, 1, 1, tzinfo=UTC)
 

@@ -33,6 +33,7 @@ warehouse keeps its history.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections import Counter
@@ -45,12 +46,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.errors import TransformError
-from pipeline.partitions import Partition, atomic_path, write_json_atomic
-from pipeline.profiles import SiteProfile
-from pipeline.rawzone import ArchivedResponse, iter_responses
-from pipeline.records import ARTICLE_SCHEMA, RawItem
-from pipeline.settings import Settings
+from core.errors import TransformError
+from core.manifests import TransformManifest, write_manifest
+from core.partitions import Partition, atomic_path
+from core.profiles import SiteProfile
+from core.rawzone import ArchivedResponse, iter_responses
+from core.records import ARTICLE_SCHEMA, RawItem
+from core.settings import Settings
 from pipeline.stages.common import Progress, no_progress, partition_for, site_profile
 from transforms.article import ArticleDraft, draft_article, finish_articles
 from transforms.near_duplicates import NearDuplicateParams, StoryIndex, signatures
@@ -67,6 +69,19 @@ MINHASH_FILE = "minhash.parquet"
 # spider archives the publisher's page right after the article, so few ever wait.
 _MAX_WAITING = 1000
 _SAMPLE = 20  # URLs listed in the manifest per kind of problem
+# The stage's summary (XCom-sized): the manifest's counts.
+SUMMARY_KEYS = (
+    "site",
+    "logical_date",
+    "run_id",
+    "discovered",
+    "failed",
+    "duplicates",
+    "staged",
+    "near_duplicates",
+)
+
+log = logging.getLogger(__name__)
 
 
 def minhash_path(partition: Partition) -> Path:
@@ -157,37 +172,29 @@ def transform(
         unclustered.unlink(missing_ok=True)
 
     missing = sorted(_read_item(partition, offset).url for offset in list(wanted.values())[:_SAMPLE])
-    summary = {
-        "site": site,
-        "logical_date": day.isoformat(),
-        "run_id": run_id,
-        "discovered": items.discovered,
-        "failed": items.failed_fetch + len(wanted),
-        "missing_warc_records": missing,
-        "duplicates": len(items.url_duplicates) + counts["duplicates"],
-        "duplicate_urls": items.url_duplicates[:_SAMPLE],
-        "duplicate_contents": hash_duplicates,
-        "staged": staged,
-        "near_duplicates": clustered,
-        "window_days": [d.isoformat() for d in window],
-        "language_statuses": dict(sorted(statuses.items())),
-        "new_publications": list(new_publications.values()),
-    }
-    write_json_atomic(partition.transform_manifest, summary)
+    manifest = TransformManifest(
+        site=site,
+        logical_date=day,
+        run_id=run_id,
+        discovered=items.discovered,
+        failed=items.failed_fetch + len(wanted),
+        missing_warc_records=missing,
+        duplicates=len(items.url_duplicates) + counts["duplicates"],
+        duplicate_urls=items.url_duplicates[:_SAMPLE],
+        duplicate_contents=hash_duplicates,
+        staged=staged,
+        near_duplicates=clustered,
+        window_days=window,
+        language_statuses=dict(sorted(statuses.items())),
+        new_publications=list(new_publications.values()),
+        canonicalisation_failures=len(items.canonicalisation_failures),
+        canonicalisation_failure_urls=items.canonicalisation_failures[:_SAMPLE],
+    )
+    write_manifest(partition.transform_manifest, manifest)
     if wanted:
         # Counted as failed in the ledger; the operator sees which pages to re-crawl.
         progress("transform", {"missing_warc_records": len(wanted)})
-    keys = (
-        "site",
-        "logical_date",
-        "run_id",
-        "discovered",
-        "failed",
-        "duplicates",
-        "staged",
-        "near_duplicates",
-    )
-    return {key: summary[key] for key in keys}
+    return manifest.model_dump(mode="json", include=set(SUMMARY_KEYS))
 
 
 # --- raw items: exact duplicates by URL ------------------------------------------------
@@ -200,6 +207,7 @@ class _Items:
     wanted: dict[str, int] = field(default_factory=dict)  # article record id → offset in items.jsonl
     publisher_of: dict[str, str] = field(default_factory=dict)  # publisher record id → article record id
     url_duplicates: list[str] = field(default_factory=list)
+    canonicalisation_failures: list[str] = field(default_factory=list)
 
 
 def _scan_items(partition: Partition, profile: SiteProfile) -> _Items:
@@ -224,7 +232,11 @@ def _scan_items(partition: Partition, profile: SiteProfile) -> _Items:
             result.discovered += 1
             try:
                 url = canonical_url(item.url, profile)
-            except Exception:  # never stops the partition: such an item simply has no alias
+            except Exception as exc:  # canonical_url is total by design; a bug must not stop the day
+                # Never stops the partition: the item is kept under the URL as fetched (it simply
+                # has no alias), and the manifest counts and names it.
+                log.warning("%s %s: cannot canonicalise %s: %s", profile.site, partition.day, item.url, exc)
+                result.canonicalisation_failures.append(item.url)
                 url = item.url
             ok = item.error is None and bool(item.warc_record_id)
             rank = (ok, item.fetched_at, position)

@@ -7,8 +7,8 @@ from typing import Any
 
 from w3lib.encoding import html_to_unicode
 
-from pipeline.profiles import SiteProfile
-from transforms.dates import parse_date, parse_publication_line
+from core.dates import parse_date, parse_publication_line
+from core.profiles import SiteProfile
 from transforms.extract import extract_generic, extract_with_profile
 
 FIELDS = ("url", "title", "publication", "published_at", "body", "language", "source_url")

@@ -9,8 +9,8 @@ from pathlib import Path
 from w3lib.encoding import html_to_unicode
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline.partitions import Partition
-from pipeline.records import RawItem
+from core.partitions import Partition
+from core.records import RawItem
 
 
 @dataclass(frozen=True)

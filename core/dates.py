@@ -20,8 +20,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
-from pipeline.profiles import SiteProfile
-from transforms.text import clean_text
+from core.profiles import SiteProfile
+from core.text import clean_text
 
 # A press date outside this range is a typo or a parsing accident, not news.
 MIN_YEAR = 1900

@@ -1,0 +1,39 @@
+"""Is the warehouse's schema the one this code was written for?
+
+Migrations run only when an operator (or the compose init job) says so, with
+``pressetl db upgrade``: a stage never migrates on its own, and one that meets an
+out-of-date schema stops at once, saying what to run.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, Engine
+
+from core.errors import WarehouseSchemaError
+from warehouse.migrate import head
+
+
+@lru_cache(maxsize=1)
+def expected_revision() -> str:
+    return head()
+
+
+def current_revision(bind: Engine | Connection) -> str | None:
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    return MigrationContext.configure(bind).get_current_revision()
+
+
+def require_current(bind: Engine | Connection) -> None:
+    """Raise ``WarehouseSchemaError`` unless the warehouse is at the code's head revision."""
+    at = current_revision(bind)
+    expected = expected_revision()
+    if at != expected:
+        raise WarehouseSchemaError(
+            f"warehouse schema at {at or 'no revision (empty database)'}, code expects {expected}: "
+            "run `pressetl db upgrade`"
+        )
