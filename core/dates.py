@@ -5,10 +5,11 @@ pattern, never on the first "le" (publications are called "Aujourd'hui le
 Maroc"; Arabic ones contain "يوم"). Dates are parsed by the profile's strptime
 formats first, then by our own tables (numbers in any order the family uses,
 French, English and Arabic month names in their Egyptian, Maghreb and Levantine
-series, Eastern Arabic digits, RFC 2822 and ISO instants) and only then by
-dateparser. Nothing here reads the clock: a text that names no full day, month
-and year is None, never "some day relative to today"; a date that is possible
-but implausible for the partition is judged by ``check_published``.
+series, Eastern Arabic digits: ``core.date_words``; RFC 2822 and ISO instants)
+and only then by dateparser. Nothing here reads the clock: a text that names
+no full day, month and year is None, never "some day relative to today"; a
+date that is possible but implausible for the partition is judged by
+``check_published``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
+from core.date_words import DAY_MONTH_YEAR, DIGITS, MONTH_DAY_YEAR, MONTH_NUMBERS, fold
 from core.profiles import SiteProfile
 from core.text import clean_text
 
@@ -37,91 +39,6 @@ FUTURE_TOLERANCE = timedelta(days=1)
 # extractor produce.
 _ISO_FORMATS = ("%Y-%m-%d",)
 
-# Arabic-Indic (U+0660…) and Eastern Arabic-Indic (Persian, U+06F0…) digits,
-# and the Arabic decimal/thousands separators and comma.
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬،", "01234567890123456789.,,")
-
-# Month names and their usual abbreviations, lower-cased, accents as written
-# and without. Arabic keys are written as on the pages; they are matched after
-# ``_fold_arabic`` (hamza on alef, alef maqsura, diacritics, tatweel), so
-# "أبريل", "ابريل" and "إبريل" are one key.
-MONTHS: dict[str, dict[str, int]] = {
-    "fr": {
-        "janvier": 1, "janv": 1, "jan": 1,
-        "février": 2, "fevrier": 2, "févr": 2, "fevr": 2, "fév": 2, "fev": 2,
-        "mars": 3, "mar": 3,
-        "avril": 4, "avr": 4,
-        "mai": 5,
-        "juin": 6,
-        "juillet": 7, "juil": 7,
-        "août": 8, "aout": 8,
-        "septembre": 9, "sept": 9, "sep": 9,
-        "octobre": 10, "oct": 10,
-        "novembre": 11, "nov": 11,
-        "décembre": 12, "decembre": 12, "déc": 12, "dec": 12,
-    },
-    "en": {
-        "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
-        "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
-        "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
-        "december": 12, "dec": 12,
-    },
-    "ar": {
-        # Egyptian / Gulf (from the English names)
-        "يناير": 1, "فبراير": 2, "مارس": 3, "أبريل": 4, "إبريل": 4, "مايو": 5, "يونيو": 6, "يونيه": 6,
-        "يوليو": 7, "يوليه": 7, "أغسطس": 8, "سبتمبر": 9, "أكتوبر": 10, "نوفمبر": 11, "ديسمبر": 12,
-        # Maghreb: Algeria and Tunisia (from the French)
-        "جانفي": 1, "فيفري": 2, "أفريل": 4, "ماي": 5, "جوان": 6, "جويلية": 7, "جويلة": 7, "أوت": 8,
-        # Morocco
-        "يوليوز": 7, "غشت": 8, "شتنبر": 9, "نونبر": 11, "دجنبر": 12,
-        # Levant and Iraq (Syriac names)
-        "كانون الثاني": 1, "كانون ثاني": 1, "شباط": 2, "آذار": 3, "نيسان": 4, "أيار": 5,
-        "حزيران": 6, "تموز": 7, "آب": 8, "أيلول": 9, "تشرين الأول": 10, "تشرين أول": 10,
-        "تشرين الثاني": 11, "تشرين ثاني": 11, "كانون الأول": 12, "كانون أول": 12,
-    },
-}  # fmt: skip
-
-# Short vowels, tanwin, shadda, sukun, dagger alef; tatweel.
-_ARABIC_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")
-_ARABIC_LETTERS = str.maketrans("أإآٱى", "ااااي")
-
-
-def _fold_arabic(text: str) -> str:
-    """Spelling variants of Arabic month names made one (lengths may change: match on the result)."""
-    return _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
-
-
-def _fold(text: str) -> str:
-    return _fold_arabic(text.lower())
-
-
-_ALL_MONTHS: dict[str, int] = {_fold(name): n for table in MONTHS.values() for name, n in table.items()}
-
-
-def _month_alternation(names: Iterable[str]) -> str:
-    # Longest first, so "juillet" wins over "juil" and "كانون الثاني" over nothing shorter.
-    return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
-
-
-_MONTH = "(?:" + _month_alternation(_ALL_MONTHS) + ")"
-_EN_MONTH = "(?:" + _month_alternation({_fold(n) for n in MONTHS["en"]}) + ")"
-# "نيسان/أبريل", "نيسان (أبريل)", "April/Avril": a second name for the same month.
-_SECOND_MONTH = r"(?:\s*[/(]\s*" + _MONTH + r"\s*\)?)?"
-
-# "mardi 29 avril 2024", "29 avr. 2024 à 14h30", "le 1er mai 2024", "29-Apr-2024",
-# "الثلاثاء 29 أبريل 2024", "29 نيسان/أبريل 2024م": weekday ignored, day/month/year required.
-_DAY_MONTH_YEAR = re.compile(
-    r"(?<!\d)(?P<day>\d{1,2})(?:er|re|e|ème|eme|ᵉʳ|ᵉ|st|nd|rd|th)?\.?[\s-]+"
-    r"(?:(?:de|of)\s+)?(?P<month>" + _MONTH + r")(?!\w)" + _SECOND_MONTH + r"\.?,?[\s-]+"
-    r"(?:de\s+)?(?P<year>\d{4})(?!\d)",
-    re.IGNORECASE,
-)
-# "April 29, 2024", "Monday, Apr. 29th 2024" (English order).
-_MONTH_DAY_YEAR = re.compile(
-    r"(?<!\w)(?P<month>" + _EN_MONTH + r")\.?\s+"
-    r"(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})(?!\d)",
-    re.IGNORECASE,
-)
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 # "Mon, 29 Apr 2024 14:30:00 +0300" (RSS, HTTP, e-mail).
 _RFC_2822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}")
@@ -275,11 +192,11 @@ def _by_formats(text: str, formats: Iterable[str]) -> tuple[datetime, bool] | No
 
 def _by_month_names(text: str) -> date | None | bool:
     """The date, None when a day-month-year is written but cannot exist, False when none is written."""
-    folded = _fold(text)
-    for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
+    folded = fold(text)
+    for pattern in (DAY_MONTH_YEAR, MONTH_DAY_YEAR):
         match = pattern.search(folded)
         if match:
-            month = _ALL_MONTHS[re.sub(r"\s+", " ", match["month"])]
+            month = MONTH_NUMBERS[re.sub(r"\s+", " ", match["month"])]
             return _checked(int(match["year"]), month, int(match["day"]))
     return False
 
@@ -351,7 +268,7 @@ def parse_published(
     month and year with month names, then dateparser restricted to absolute
     dates in ``languages``. A local time without an offset is taken in ``zone``.
     """
-    text = clean_text(text).translate(_DIGITS)
+    text = clean_text(text).translate(DIGITS)
     if not text:
         return None
     # "09 - 02 - 2011" and "09-02-2011" are the same date whatever the format says.

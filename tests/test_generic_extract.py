@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from transforms.extract import extract_generic
-from transforms.generic import _is_dateline
+from transforms.generic import _is_dateline, extract_generic
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "bench" / "corpus"

@@ -16,12 +16,11 @@ from conftest import make_settings
 from core.partitions import read_json
 from core.records import ARTICLE_SCHEMA
 from core.settings import Settings
+from devsite.partitions import Page, devsite_pages, write_partition
+from devsite.world import World
 from pipeline.stages.common import partition_for
 from pipeline.stages.transform import minhash_path, transform
 from transforms.language import preload
-from transforms.synthetic import Page, devsite_pages, staged_rows, write_partition
-
-World = pytest.importorskip("devsite.world").World
 
 SITE = "maghress-fr"
 BASE = "https://www.maghress.com"
@@ -46,7 +45,7 @@ def stage(settings: Settings, day: date, pages: list[Page], run_id: str = "run")
 
 
 def staged(settings: Settings, day: date) -> list[dict]:
-    return staged_rows(partition_for(settings, SITE, day).staged_articles)
+    return pq.read_table(partition_for(settings, SITE, day).staged_articles).to_pylist()
 
 
 def manifest(settings: Settings, day: date) -> dict:

@@ -15,7 +15,9 @@ from core.dates import check_published, parse_date
 from core.profiles import SiteProfile
 from core.records import ARTICLE_SCHEMA, RawItem
 from core.text import clean_text, one_line
-from transforms.extract import Block, ExtractedPage, extract_generic, extract_with_profile
+from transforms.blocks import Block, ExtractedPage
+from transforms.extract import extract_with_profile
+from transforms.generic import extract_generic
 from transforms.hashing import content_hash
 from transforms.language import LanguageRequest, LanguageResult, detect_languages
 from transforms.publications import resolve_publication

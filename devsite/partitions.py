@@ -1,8 +1,11 @@
-"""Raw-zone partitions written from pages in memory, without a crawl: for benchmarks and tests.
+"""devsite content written straight into a raw zone, no crawl: for benchmarks and tests.
 
+``devsite_pages`` renders a (site, day)'s article pages as a crawl of them
+would archive them; ``write_partition`` writes any pages as a raw partition.
 The files are what the spider writes (a gzipped WARC of HTTP responses and
 ``items.jsonl`` of raw items pointing into it), so the transform stage reads
-them exactly as it reads a crawl. Nothing in the pipeline imports this module.
+them exactly as it reads a crawl, without a server or Scrapy. Nothing in the
+pipeline imports this module; like the rest of devsite it imports only ``core``.
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from core.partitions import Partition
 from core.records import RawItem
+from devsite.article_page import article_page
+from devsite.world import World
 
 FETCHED_AT = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -91,10 +95,8 @@ def _write_response(writer: WARCWriter, url: str, html: str, charset: str, when:
     return record.rec_headers.get_header("WARC-Record-ID")
 
 
-def devsite_pages(world, site: str, day: date, base_url: str) -> list[Page]:
+def devsite_pages(world: World, site: str, day: date, base_url: str) -> list[Page]:
     """devsite's article pages of (site, day), as a crawl of ``base_url`` would archive them."""
-    from devsite.article_page import article_page
-
     spec = world.site(site)
     return [
         Page(
@@ -104,10 +106,3 @@ def devsite_pages(world, site: str, day: date, base_url: str) -> list[Page]:
         )
         for article in world.articles_for_day(site, day)
     ]
-
-
-def staged_rows(path: Path, columns: list[str] | None = None) -> list[dict]:
-    """A staged Parquet file as rows (small files only: tests)."""
-    import pyarrow.parquet as pq
-
-    return pq.read_table(path, columns=columns).to_pylist()
