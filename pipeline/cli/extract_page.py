@@ -9,7 +9,8 @@ from w3lib.encoding import html_to_unicode
 
 from core.dates import parse_date, parse_publication_line
 from core.profiles import SiteProfile
-from transforms.extract import extract_generic, extract_with_profile
+from transforms.extract import extract_with_profile
+from transforms.generic import extract_generic
 
 FIELDS = ("url", "title", "publication", "published_at", "body", "language", "source_url")
 

@@ -287,3 +287,27 @@ def test_memory_does_not_grow_with_the_pages_of_the_day(settings: Settings, worl
     # about a kilobyte an article, against ~9 KB of HTML and ~5 KB of text a held page would cost.
     assert per_article < 2_000, f"{per_article:.0f} bytes more per article (pages: {page_bytes:.0f} bytes)"
     assert peak_large < peak_small + 0.15 * page_bytes * (large - small)
+
+
+def test_a_url_that_cannot_be_canonicalised_is_counted_and_named(
+    settings: Settings, world, monkeypatch
+) -> None:
+    """canonical_url is total by design; if a bug makes it raise, the day goes on and the
+    manifest counts and names the URL instead of hiding it."""
+    import pipeline.stages.raw_articles as raw_articles
+
+    pages = devsite_pages(world, SITE, D1, BASE)[:5]
+    broken = pages[2].url
+    real = raw_articles.canonical_url
+
+    def canonical(url, profile):
+        if url == broken:
+            raise ValueError("no host")
+        return real(url, profile)
+
+    monkeypatch.setattr(raw_articles, "canonical_url", canonical)
+    summary = stage(settings, D1, pages)
+    assert summary["staged"] == len(pages)  # nothing lost
+    report = manifest(settings, D1)
+    assert report["canonicalisation_failures"] == 1
+    assert report["canonicalisation_failure_urls"] == [broken]
