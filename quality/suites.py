@@ -24,7 +24,7 @@ Each check has a level, which says what its failure does:
   fewer articles discovered than the site's recent median).
 
 The suites validate *validation frames* derived from the partition (see
-``quality.gate``): the columns the checks need, dates as ISO strings so that they
+``quality.frames``): the columns the checks need, dates as ISO strings so that they
 compare exactly with the logical day, plus the derived columns named below.
 """
 
