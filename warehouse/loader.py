@@ -145,10 +145,6 @@ def _note_publications(batch: pa.RecordBatch, publications: SeenPublications) ->
         publications[slug] = (known[0] or name, known[1] or key, known[2] or bool(new))
 
 
-def _merge_batch(merge: ArticleMerge, stage: Stage) -> None:
-    merge.merge_batch(stage)
-
-
 def _load_articles(
     conn: Connection,
     partition: Partition,
@@ -170,7 +166,7 @@ def _load_articles(
         if first.num_rows:
             _note_publications(first, result.publications)
             stage.put(prepare(first, stage.schema, loaded_at=started_at, run_id=run_id))
-            _merge_batch(merge, stage)
+            merge.merge_batch(stage)
             stage.clear()
         result.loaded += first.num_rows
         if progress is not None:

@@ -8,6 +8,7 @@ out-of-date schema stops at once, saying what to run.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine
@@ -21,8 +22,22 @@ def expected_revision() -> str:
     return head()
 
 
+def _missing_duckdb_file(engine: Engine) -> bool:
+    url = engine.url
+    if url.get_backend_name() != "duckdb":
+        return False
+    database = url.database or ":memory:"
+    return (
+        database != ":memory:" and not database.startswith("md:") and not Path(database).expanduser().exists()
+    )
+
+
 def current_revision(bind: Engine | Connection) -> str | None:
+    """The warehouse's revision; None for an empty database, or a DuckDB file not there
+    (opening it would create it: a check must not write)."""
     if isinstance(bind, Engine):
+        if _missing_duckdb_file(bind):
+            return None
         with bind.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
     return MigrationContext.configure(bind).get_current_revision()
