@@ -42,8 +42,10 @@ def record_failure(
 
     partition = Partition(site, day, settings.data_dir)
     counts = partition_counts(partition)
-    manifest = validation_manifest(partition) if stage == "validate" else None
-    results = [e.model_dump() for e in manifest.expectations] if manifest is not None else []
+    results = None  # other stages leave the run's validation results as they are
+    if stage == "validate":
+        manifest = validation_manifest(partition)
+        results = [e.model_dump() for e in manifest.expectations] if manifest is not None else []
     engine = make_engine(settings.warehouse_url)
     try:
         require_current(engine)

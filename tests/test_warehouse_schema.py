@@ -186,3 +186,18 @@ def test_status_on_an_unmigrated_warehouse_exits_2_with_the_message(wh_url: str,
     result = _status(data_dir, wh_url)
     assert result.exit_code == 0, result.output
     assert "pressetl ledger" in result.stdout
+
+
+def test_a_warehouse_migrated_by_newer_code_is_refused_without_suggesting_an_upgrade(wh_url: str) -> None:
+    migrate.upgrade(wh_url)
+    eng = make_engine(wh_url)
+    try:
+        with eng.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+        with pytest.raises(WarehouseSchemaError) as newer:
+            require_current(eng)
+    finally:
+        eng.dispose()
+    message = str(newer.value)
+    assert message.startswith(f"warehouse schema at 0099, which this code does not know (it expects {HEAD})")
+    assert "deploy that version" in message and "db upgrade" not in message

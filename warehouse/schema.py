@@ -11,15 +11,21 @@ from functools import lru_cache
 from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
 from core.errors import WarehouseSchemaError
-from warehouse.migrate import head
+from warehouse.migrate import alembic_config, head
 
 
 @lru_cache(maxsize=1)
 def expected_revision() -> str:
     return head()
+
+
+@lru_cache(maxsize=1)
+def known_revisions() -> frozenset[str]:
+    return frozenset(rev.revision for rev in ScriptDirectory.from_config(alembic_config("")).walk_revisions())
 
 
 def _missing_duckdb_file(engine: Engine) -> bool:
@@ -47,6 +53,12 @@ def require_current(bind: Engine | Connection) -> None:
     """Raise ``WarehouseSchemaError`` unless the warehouse is at the code's head revision."""
     at = current_revision(bind)
     expected = expected_revision()
+    if at is not None and at != expected and at not in known_revisions():
+        # Newer than this code: upgrading cannot help, running older code against it would corrupt it.
+        raise WarehouseSchemaError(
+            f"warehouse schema at {at}, which this code does not know (it expects {expected}): "
+            "the warehouse was migrated by a newer pressetl; deploy that version"
+        )
     if at != expected:
         raise WarehouseSchemaError(
             f"warehouse schema at {at or 'no revision (empty database)'}, code expects {expected}: "
