@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from spiders.feeds import FeedError, parse_feed
+from spiders.discovery.feed import FeedError, parse_feed
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")  # UTC+0 in 2011
 CAIRO = ZoneInfo("Africa/Cairo")  # UTC+2
