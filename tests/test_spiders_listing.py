@@ -1,62 +1,23 @@
-"""For a logical day, every discovery strategy collects exactly the articles the site published that
-day in its own time zone (none missing, none from neighbouring days), on several sites and days,
-against devsite's ground truth."""
+"""Listing walk-back (spiders.discovery.listing): a publication's listing, newest first, walked
+back until its entries are older than the day; exactly the day's articles, on several sites and
+days, against devsite's ground truth."""
 
 from __future__ import annotations
 
-import json
-import shutil
-from dataclasses import replace
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import date
 
 import pytest
-import yaml
-from conftest import make_settings
+from discovery_checks import check_exact, strategy_settings
+from spider_harness import make_spider, run
 
-from core.partitions import Partition
-from core.rawzone import read_raw_items
-from core.settings import REPO_ROOT
-from devsite import Faults, World, serve
-from pipeline.stages import crawl, load, transform, validate
-
-TODAY = date(2011, 2, 11)
+from devsite import serve
+from devsite.app import HostApp
 
 
 @pytest.fixture(scope="module")
 def server(world):
     with serve(world) as running:
         yield running
-
-
-def _settings(tmp_path: Path, server, site: str, strategies: list[str] | None = None):
-    settings = make_settings(tmp_path / "data", None).with_base_url(site, server.base_url_for(site))
-    if strategies is None:
-        return settings
-    profiles = tmp_path / "profiles"
-    shutil.copytree(REPO_ROOT / "profiles", profiles)
-    path = profiles / f"{site}.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["discovery"]["strategies"] = strategies
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return replace(settings, profiles_dir=profiles)
-
-
-def _check_exact(settings, server, world, site: str, day: date, run_id: str) -> list:
-    summary = crawl(settings, site, day, run_id)
-    base = server.base_url_for(site)
-    expected = {a.path for a in world.articles_for_day(site, day)}
-    items = list(read_raw_items(Partition(site, day, settings.data_dir)))
-    found = [item.url.removeprefix(base) for item in items]
-    assert len(found) == len(set(found))  # each article once
-    missing, extra = expected - set(found), set(found) - expected
-    assert not missing and not extra, f"missing {sorted(missing)[:5]}, from other days {sorted(extra)[:5]}"
-    assert summary["failed"] == 0 and summary["discovered"] == len(expected) > 0
-    return items
-
-
-def _manifest(settings, site: str, day: date) -> dict:
-    return json.loads(Partition(site, day, settings.data_dir).crawl_manifest.read_text())
 
 
 @pytest.mark.parametrize(
@@ -68,91 +29,94 @@ def _manifest(settings, site: str, day: date) -> dict:
     ],
 )
 def test_listing_walk_back(tmp_path, server, world, site, day):
-    settings = _settings(tmp_path, server, site, ["listing"])
-    items = _check_exact(settings, server, world, site, day, "listing")
+    settings = strategy_settings(tmp_path, server, site, ["listing"])
+    items = check_exact(settings, server, world, site, day, "listing")
     assert {item.discovered_by for item in items} == {"listing"}
 
 
-@pytest.mark.parametrize(
-    ("site", "day"),
-    [
-        ("maghress-ar", date(2011, 2, 10)),  # yesterday: the feeds reach back past it
-        ("sauress-en", date(2011, 2, 10)),  # UTC+3: late-evening items are stamped the day before in UTC
-        ("turess-fr", date(2011, 2, 7)),  # older than the feeds reach: completed from the listing
-    ],
-)
-def test_rss_feeds(tmp_path, server, world, site, day):
-    settings = _settings(tmp_path, server, site, ["rss"])
-    items = _check_exact(settings, server, world, site, day, "rss")
-    by = {item.discovered_by for item in items}
-    manifest = _manifest(settings, site, day)
-    if day == TODAY - timedelta(days=1):
-        assert "rss" in by
-        # discovery pages: the home page and one feed per publication, plus a listing walk only
-        # for publications whose 50-item feed does not reach back past the day
-        assert manifest["pages_fetched"] < len(items) + 3 * len(world.publications(site)) + 5
-    else:
-        assert "listing" in by  # the feeds end before the day: the listings were walked
+# -- in-process, against devsite's pages (spider_harness) ----------------------------------------
+
+SITE, TODAY = "maghress-fr", date(2011, 2, 11)
+
+
+@pytest.fixture(scope="module")
+def app(world):
+    return HostApp(world, "maghress")
+
+
+def _pages_down_to(world, slug: str, day: date) -> list[int]:
+    """The listing pages a walk must read: down to the first one that shows an older article."""
+    pages = []
+    for page in range(1, 100):
+        listing = world.listing(SITE, slug, page)
+        pages.append(page)
+        if not listing.has_next or any(a.published_date < day for a in listing.articles):
+            return pages
+    raise AssertionError("the day is further back than the test expects")
+
+
+@pytest.mark.parametrize("day", [date(2011, 2, 10), date(2011, 2, 5)])
+def test_a_walk_collects_the_days_articles_and_stops_at_the_first_page_reaching_older_ones(app, world, day):
+    slug = "mapexpress"  # the busiest publication: several pages per day
+    spider = make_spider(SITE, day, ["listing"])
+    [listings] = spider.strategies
+    crawl = run(app, listings.start(slug))
+
+    walked = [r.meta["page"] for r in crawl.requests if r.meta["kind"] == "listing"]
+    assert walked == _pages_down_to(world, slug, day)
+    assert len(walked) > 1
+    expected = {a.canonical_url: a for a in world.articles_for_day(SITE, day) if a.publication_slug == slug}
+    assert {item.url for item in crawl.items} == set(expected)
+    for item in crawl.items:
+        assert item.status == 200 and item.error is None
+        assert (item.discovered_by, item.publication_slug, item.listing_date) == ("listing", slug, day)
+    assert crawl.failures == [] and spider.discovery_failures == []
+
+
+def test_a_walk_stopped_by_max_listing_pages_is_a_discovery_failure(app):
+    day = date(2011, 2, 1)  # more pages back than the profile below allows
+    spider = make_spider(SITE, day, ["listing"], discovery={"max_listing_pages": 2})
+    [listings] = spider.strategies
+    crawl = run(app, listings.start("mapexpress"))
+
+    assert [r.meta["page"] for r in crawl.requests if r.meta["kind"] == "listing"] == [1, 2]
+    [failure] = crawl.failures
+    assert failure.kind == "listing" and failure.status == 200
+    assert failure.reason == "stopped at discovery.max_listing_pages=2 before reaching 2011-02-01"
+    assert spider.discovery_failures == [failure.url] == [crawl.requests[-1].url]
+    assert crawl.items == []  # the day's articles lie further down
+
+
+def test_a_failed_listing_page_is_a_discovery_failure(app):
+    spider = make_spider(SITE, date(2011, 2, 9), ["listing"])
+    [listings] = spider.strategies
+    crawl = run(app, listings.start("lesecos"), statuses={"/fr/lesecos": 503})
+    [failure] = crawl.failures
+    assert (failure.kind, failure.status, failure.reason) == ("listing", 503, "HTTP 503")
+    assert spider.discovery_failures == ["https://www.maghress.com/fr/lesecos"]
+    assert crawl.items == []
 
 
 @pytest.mark.parametrize(
-    ("site", "day"),
+    ("strategies", "last_ids", "roles"),
     [
-        ("djazairess-fr", date(2011, 2, 9)),
-        ("turess-ar", date(2011, 2, 6)),  # Maghreb month names
-        ("masress-ar", date(2011, 2, 10)),  # Eastern Arabic digits, Egyptian month names
+        (["listing"], {}, [["walk"]]),
+        (["listing", "id_probe"], {}, [["anchor", "walk"]]),  # one first page for both
+        (["id_probe"], {}, [["anchor"]]),
+        (["id_probe"], {"lesecos": 13500}, []),  # the search starts from the last id: no listing
+        (["rss"], {}, []),  # walked only if the feed falls short
     ],
 )
-def test_id_probing_anchored_on_the_listing_without_a_warehouse(tmp_path, server, world, site, day):
-    settings = _settings(tmp_path, server, site, ["id_probe"])
-    items = _check_exact(settings, server, world, site, day, "probe")
-    assert {item.discovered_by for item in items} == {"id_probe"}
-    # a logarithmic search per publication, not a walk over every id since the anchor
-    manifest = _manifest(settings, site, day)
-    assert manifest["pages_fetched"] < len(items) + 25 * len(world.publications(site))
+def test_the_first_page_carries_every_role_it_plays(strategies, last_ids, roles):
+    spider = make_spider(SITE, date(2011, 2, 9), strategies, last_ids=last_ids)
+    listings = spider.strategies[0]
+    requests = list(listings.start("lesecos"))
+    assert [r.meta["roles"] for r in requests] == roles
+    assert all(r.url == "https://www.maghress.com/fr/lesecos" and r.dont_filter for r in requests)
 
 
-def test_id_probing_starts_from_the_last_ids_in_the_warehouse(tmp_path, server, world):
-    site, first, second = "djazairess-fr", date(2011, 2, 9), date(2011, 2, 10)
-    settings = _settings(tmp_path, server, site, ["id_probe"])
-    for day, run_id in ((first, "d1"), (second, "d2")):
-        if day == second:
-            server.clear_request_logs()
-        _check_exact(settings, server, world, site, day, run_id)
-        if day == first:  # load the first day: the warehouse now knows the last id per publication
-            transform(settings, site, day, run_id)
-            validate(settings, site, day, run_id)
-            load(settings, site, day, run_id)
-    requested = server.request_log(site)
-    prefix = "/fr/"
-    listings = [t for t in requested if t.startswith(prefix) and t.count("/") == 2 and t != prefix]
-    assert not listings  # anchored on the warehouse: no listing page needed
-    probed = [t for t in requested if t.count("/") == 3]
-    expected = len(world.articles_for_day(site, second))
-    publications = len(world.publications(site))
-    # one anchor per publication, the day's ids, and max_consecutive_misses past the newest
-    assert len(probed) <= expected + publications * (1 + 10 + 10)
-
-
-def test_id_probing_reads_dates_through_charset_lies_and_keeps_cut_pages_as_failures(tmp_path):
-    site, day = "masress-ar", date(2011, 2, 9)
-    world = World(today=TODAY, faults=Faults(wrong_charset_share=0.25, truncated_share=0.1))
-    with serve(world) as server:
-        settings = _settings(tmp_path, server, site, ["id_probe"])
-        summary = crawl(settings, site, day, "faulty")
-    base = server.base_url_for(site)
-    articles = world.articles_for_day(site, day)
-    partition = Partition(site, day, settings.data_dir)
-    items = {item.url.removeprefix(base): item for item in read_raw_items(partition)}
-    expected = {a.path for a in articles}
-    assert expected <= set(items)  # nothing missing: wrong charsets are read, cut pages kept as failed
-    assert any(a.wrong_charset for a in articles if not a.truncated)
-    failed = {path for path, item in items.items() if item.error}
-    assert {a.path for a in articles if a.truncated} <= failed
-    assert summary["failed"] == len(failed)
-    # a page that failed at the day's edge cannot be dated: it is reported for the day, as failed
-    for path in set(items) - expected:
-        assert path in failed
-        slug, number = path.strip("/").split("/")
-        neighbour = world.article(site, slug, int(number))
-        assert neighbour.truncated and abs((neighbour.published_date - day).days) == 1
+def test_a_walk_asked_for_twice_is_made_once():
+    spider = make_spider(SITE, date(2011, 2, 9), ["rss"])
+    listings = spider.strategies[0]
+    assert listings.walk("lesecos").meta["roles"] == ["walk"]
+    assert listings.walk("lesecos") is None
