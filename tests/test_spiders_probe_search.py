@@ -1,4 +1,5 @@
-"""Id probing bookkeeping (spiders.probe), against simulated publications: ids → days."""
+"""The id search behind id probing (spiders.discovery.probe_search), against simulated
+publications: ids → days."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spiders.probe import IdProbe, Outcome
+from spiders.discovery.probe_search import IdProbe, Outcome
 
 DAY = date(2011, 2, 9)
 

@@ -1,9 +1,9 @@
-"""Id probing: find one publication's articles of a day by walking its sequential ids.
+"""The id search behind id probing: one publication's articles of a day, by its sequential ids.
 
-Pure bookkeeping, no I/O: the spider fetches the ids this object asks for and tells
-it what each page turned out to be (an article dated before, on or after the day, a
-page without a readable date, or a miss: 404). Ids grow with time, so "dated before
-the day" is below a boundary and "on or after" above it.
+Pure bookkeeping, no I/O: the strategy (``spiders.discovery.probe``) fetches the ids
+this object asks for and tells it what each page turned out to be (an article dated
+before, on or after the day, a page without a readable date, or a miss: 404). Ids grow
+with time, so "dated before the day" is below a boundary and "on or after" above it.
 
 1. Anchor: the last id seen (the warehouse keeps it), or the newest id on the
    publication's listing when the warehouse knows none. Misses walk down.
@@ -14,13 +14,13 @@ the day" is below a boundary and "on or after" above it.
    article dated after the day, or ``max_misses`` consecutive misses (the newest id
    is behind us).
 
-Every page found dated on the day is reported by the spider as it arrives, whatever
+Every page found dated on the day is reported by the strategy as it arrives, whatever
 the phase. Pages without a readable date, and ids that failed after retries, are kept
 (the quality gate checks an undated page's date; a failed one counts as failed) unless
 the next dated page the scan meets is of an earlier day: at the day's upper edge they are
 ambiguous and reported rather than dropped. A scan that ends on a run of "no page"
 answers containing failures cannot tell the publication's end from an outage:
-``ended_on_errors`` says so, and the spider fails the day's discovery.
+``ended_on_errors`` says so, and the strategy fails the day's discovery.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Source follow ("Cliquez ici pour lire l'article depuis sa source"), and the hosts a crawl may
-reach: the aggregator's, and the allowed publishers' only when source follow is on. The ad server
-linked from every devsite page is never requested."""
+"""Source follow (spiders.source_follow: "Cliquez ici pour lire l'article depuis sa source"), and
+the hosts a crawl may reach: the aggregator's, and the allowed publishers' only when source follow
+is on. The ad server linked from every devsite page is never requested."""
 
 from __future__ import annotations
 
@@ -13,12 +13,16 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import yaml
 from conftest import make_settings
+from parsel import Selector
+from spider_harness import make_spider
 
 from core.partitions import Partition
+from core.profiles import load_profile
 from core.rawzone import index_archived, read_raw_items
 from core.settings import REPO_ROOT
 from devsite import World, serve
 from pipeline.stages import crawl
+from spiders.source_follow import PublisherLinks
 
 TODAY = date(2011, 2, 11)
 DAY = date(2011, 2, 10)
@@ -119,3 +123,67 @@ def test_a_link_to_the_ad_server_is_refused_even_if_a_profile_selects_it(tmp_pat
     assert server.offsite_requests() == []
     manifest = (partition.raw_dir / "crawl.json").read_text()
     assert '"offsite_blocked": 0' not in manifest
+
+
+# -- which links are followed, and from where (no crawl) --------------------------------------------
+
+
+def _links(enabled: bool = True, allowed: list[str] | None = None, publisher_urls=None) -> PublisherLinks:
+    profile = load_profile(REPO_ROOT / "profiles", "maghress-fr")
+    follow = {"enabled": enabled} | ({"allowed_hosts": allowed} if allowed is not None else {})
+    profile = profile.model_copy(update={"source_follow": profile.source_follow.model_copy(update=follow)})
+    return PublisherLinks(profile, publisher_urls)
+
+
+def _article_linking(href: str) -> Selector:
+    return Selector(
+        text=f'<p><a href="{href}">Cliquez ici pour lire l\'article depuis sa source.</a></p>', type="html"
+    )
+
+
+BASE = "https://www.maghress.com/fr/lesecos/13573"
+
+
+def test_off_no_link_is_followed_and_no_publisher_host_may_be_reached():
+    links = _links(enabled=False, publisher_urls={"www.leseco.ma": "http://127.0.0.1:8101"})
+    assert not links.enabled and links.netlocs() == frozenset()
+    assert links.source_link(_article_linking("https://www.leseco.ma/a.html"), BASE) is None
+
+
+@pytest.mark.parametrize(
+    ("href", "followed"),
+    [
+        ("https://www.leseco.ma/a.html?id=3", "https://www.leseco.ma/a.html?id=3"),
+        ("https://WWW.LESECO.MA/a.html", "https://WWW.LESECO.MA/a.html"),  # hosts compare lower-cased
+        ("https://leseco.ma/a.html", None),  # not in allowed_hosts (only www.leseco.ma is)
+        ("https://www.mapexpress.ma/a.html", None),  # allowed by the profile, not by this test's list
+        ("javascript:void(0)", None),
+        ("/fr/lesecos/13572", None),  # relative: the aggregator itself
+    ],
+)
+def test_only_links_to_the_allowed_hosts_are_followed(href, followed):
+    links = _links(allowed=["www.leseco.ma"])
+    assert links.source_link(_article_linking(href), BASE) == followed
+
+
+def test_a_publisher_with_a_base_url_override_is_fetched_there_and_may_be_reached_there():
+    links = _links(
+        allowed=["www.leseco.ma", "lematin.ma"],
+        publisher_urls={"WWW.LESECO.MA": "http://127.0.0.1:8101/", "fr.le360.ma": "http://127.0.0.1:8102"},
+    )
+    assert links.request_url("https://www.leseco.ma/x/a.html?id=3") == "http://127.0.0.1:8101/x/a.html?id=3"
+    assert links.request_url("https://www.leseco.ma") == "http://127.0.0.1:8101/"
+    assert links.request_url("https://lematin.ma/a.html") == "https://lematin.ma/a.html"  # no override
+    # an override for a host source follow does not allow is ignored
+    assert links.netlocs() == {"www.leseco.ma", "lematin.ma", "127.0.0.1:8101"}
+
+
+def test_the_spider_may_reach_the_site_and_the_followed_publishers_only():
+    spider = make_spider(
+        "maghress-fr",
+        DAY,
+        source_follow={"enabled": True, "allowed_hosts": ["www.leseco.ma"]},
+        publisher_urls={"www.leseco.ma": "http://127.0.0.1:8101"},
+    )
+    assert spider.allowed_netlocs == {"www.maghress.com", "maghress.com", "www.leseco.ma", "127.0.0.1:8101"}
+    assert spider.allowed_domains == ["127.0.0.1", "maghress.com", "www.leseco.ma", "www.maghress.com"]

@@ -1,17 +1,25 @@
-"""Failures: every failed URL kept with its status and reason; a site that is down fails its own
-crawl in one line naming the site, the URL and the error, while another site's crawl goes on."""
+"""What the parts of one crawl share (spiders.crawl_day), and failures: every failed URL kept with
+its status and reason; a site that is down fails its own crawl in one line naming the site, the URL
+and the error, while another site's crawl goes on."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 
+import pytest
 from conftest import make_settings
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from spider_harness import http_failure, make_spider
 from sqlalchemy import create_engine, text
+from twisted.internet.error import ConnectionRefusedError, TCPTimedOutError
+from twisted.python.failure import Failure
 
 from core.partitions import Partition
 from devsite import Faults, World, serve
 from pipeline.runner import run_partition
+from spiders.crawl_day import describe_failure
 
 TODAY = date(2011, 2, 11)
 DAY = date(2011, 2, 10)
@@ -82,3 +90,63 @@ def test_failed_feeds_and_articles_are_kept_with_status_and_reason_and_reach_the
     engine.dispose()
     assert {(row.kind, row.status) for row in stored} >= {("feed", 500), ("article", 404)}
     assert run.failed == 1 and run.discovered == result.counts["discovered"]
+
+
+# -- in-process ------------------------------------------------------------------------------------
+
+
+def _failure(exc: Exception, url: str = "https://www.maghress.com/fr/", **meta) -> Failure:
+    failure = Failure(exc)
+    failure.request = Request(url, meta=meta)
+    return failure
+
+
+@pytest.mark.parametrize(
+    ("exc", "described"),
+    [
+        (TCPTimedOutError(), (None, "TCPTimedOutError: TCP connection timed out.")),
+        (ConnectionRefusedError(), (None, "ConnectionRefusedError: Connection was refused by other side.")),
+        (ValueError("first line\nsecond line"), (None, "ValueError: first line")),  # one line
+        (ValueError(), (None, "ValueError")),
+    ],
+)
+def test_a_failure_is_described_in_one_line(exc, described):
+    assert describe_failure(_failure(exc)) == described
+
+
+def test_an_http_error_is_described_by_its_status():
+    request = Request("https://www.maghress.com/fr/")
+    failure = http_failure(HtmlResponse(request.url, status=503, body=b"", request=request))
+    assert describe_failure(failure) == (503, "HTTP 503")
+
+
+def test_a_failed_discovery_page_makes_the_day_incomplete():
+    spider = make_spider("maghress-fr", DAY)
+    url = "https://www.maghress.com/fr/lesecos"
+    [failure] = spider.crawl_day.discovery_page_failed(_failure(TCPTimedOutError(), url, kind="listing"))
+    assert (failure.site, failure.logical_date, failure.url) == ("maghress-fr", DAY, url)
+    assert (failure.kind, failure.status) == ("listing", None)
+    assert failure.reason.startswith("TCPTimedOutError")
+    assert spider.discovery_failures == [url]
+
+
+def test_each_article_url_is_claimed_once():
+    crawl = make_spider("maghress-fr", DAY).crawl_day
+    assert crawl.claim("https://www.maghress.com/fr/lesecos/1")
+    assert not crawl.claim("https://www.maghress.com/fr/lesecos/1")
+    assert crawl.claim("https://www.maghress.com/fr/lesecos/2")
+
+
+@pytest.mark.parametrize(
+    ("link", "rebased"),
+    [
+        ("http://127.0.0.1:8000/fr/lesecos/1", "http://127.0.0.1:8000/fr/lesecos/1"),  # already there
+        ("https://www.maghress.com/fr/lesecos/1", "http://127.0.0.1:8000/fr/lesecos/1"),
+        ("https://maghress.com/fr/lesecos/1?x=1", "http://127.0.0.1:8000/fr/lesecos/1?x=1"),
+        ("https://www.djazairess.com/fr/elwatan/1", None),  # another aggregator
+        ("http://127.0.0.1:8001/fr/lesecos/1", None),  # another server on the same machine
+    ],
+)
+def test_links_to_the_real_host_are_rebased_where_the_profile_points(link, rebased):
+    crawl = make_spider("maghress-fr", DAY, base_url="http://127.0.0.1:8000").crawl_day
+    assert crawl.on_site_url(link) == rebased
