@@ -16,6 +16,7 @@ RUN uv sync --frozen --no-dev --no-install-project
 
 # The project: every package, the site profiles, the DAGs, the container scripts (docker/:
 # the init job, the secrets check, the healthcheck), the docs.
+COPY core ./core
 COPY pipeline ./pipeline
 COPY spiders ./spiders
 COPY transforms ./transforms

@@ -9,7 +9,7 @@ never crawled.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -45,6 +45,7 @@ class PartitionResult:
     counts: dict[str, int] = field(default_factory=dict)
     failed_stage: str | None = None
     error: str | None = None
+    requests: int = 0  # HTTP requests this run made (0 for a reprocess: it never crawls)
 
 
 def days_between(first: date, last: date | None = None) -> list[date]:
@@ -96,13 +97,19 @@ def run_partition(
 ) -> PartitionResult:
     """Every stage of (site, day) in order; stops at the first failure, with the counts so far."""
     summary: dict = {}
+    requests = 0
     for stage in STAGES:
         try:
             summary = run_stage(settings, stage, site, day, run_id, options, progress)
         except Exception as exc:  # recorded in the ledger by run_stage; the result says it too
             counts = partition_counts(Partition(site, day, settings.data_dir)).as_dict()
-            return PartitionResult(site, day, "failed", counts, failed_stage=stage, error=one_line(exc))
-    return PartitionResult(site, day, "succeeded", {key: summary[key] for key in LEDGER_COUNTS})
+            return PartitionResult(
+                site, day, "failed", counts, failed_stage=stage, error=one_line(exc), requests=requests
+            )
+        if stage == "crawl" and not options.reprocess:
+            requests = int(summary.get("pages_fetched") or 0)
+    counts = {key: summary[key] for key in LEDGER_COUNTS}
+    return PartitionResult(site, day, "succeeded", counts, requests=requests)
 
 
 def run_days(
@@ -112,5 +119,12 @@ def run_days(
     run_id: str,
     options: StageOptions = StageOptions(),
     progress: Progress = no_progress,
+    on_day: Callable[[PartitionResult], None] | None = None,
 ) -> list[PartitionResult]:
-    return [run_partition(settings, site, day, run_id, options, progress) for day in days]
+    """``run_partition`` for each day in turn; ``on_day`` hears of each result as it comes."""
+    results = []
+    for day in days:
+        results.append(run_partition(settings, site, day, run_id, options, progress))
+        if on_day is not None:
+            on_day(results[-1])
+    return results

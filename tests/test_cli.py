@@ -229,3 +229,18 @@ def test_reprocess_of_a_day_never_crawled_fails_at_once(tmp_path):
     assert result.exit_code == 1
     output = " ".join(result.output.split())
     assert "failed (crawl)" in output and "no raw zone" in output and "crawl it first" in output
+
+
+def test_a_range_shows_days_done_requests_and_time_left(tmp_path, world, devsite_url):
+    data_dir = tmp_path / "data"
+    assert runner.invoke(app, ["--data-dir", str(data_dir), "db", "upgrade"]).exit_code == 0
+    args = ["--data-dir", str(data_dir), "run", "--site", SITE, "--date", "2011-02-08", "--to", "2011-02-09"]
+    result = runner.invoke(
+        app, [*args, "--base-url", devsite_url], env={"PRESSETL_POLITE": "0", "COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "2/2 days" in output and "requests" in output and "ETA" in output
+    requests = int(output.split("2/2 days · ")[1].split(" requests")[0].replace(",", ""))
+    expected = sum(len(world.articles_for_day(SITE, date(2011, 2, d))) for d in (8, 9))
+    assert requests >= expected  # every article page at least, plus discovery

@@ -90,6 +90,46 @@ class ProgressLine:
         self.status.update(f"{self.label}: {stage} — {text}")
 
 
+class RangeProgress:
+    """A run over several days: a bar of days done / to do, the requests made so far and the
+    time left (from the days done), above the live line of the current stage."""
+
+    def __init__(self, label: str, days: int):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("days · {task.fields[requests]:,} requests · {task.fields[failed]} failed · ETA"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[stage]}"),
+            console=console,
+        )
+        self.task = self.progress.add_task(label, total=days, requests=0, failed=0, stage="")
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.progress.__exit__(*exc)
+
+    def __call__(self, stage: str, counters: dict[str, int]) -> None:
+        text = ", ".join(f"{value} {name}" for name, value in counters.items())
+        self.progress.update(self.task, stage=f"{stage}: {text}")
+
+    def day_done(self, result) -> None:
+        fields = self.progress.tasks[0].fields
+        self.progress.update(
+            self.task,
+            advance=1,
+            requests=fields["requests"] + result.requests,
+            failed=fields["failed"] + (result.status != "succeeded"),
+            stage=f"{result.day} {result.status}",
+        )
+
+
 def ledger_table(results) -> Table:
     table = Table(title="pressetl run")
     for column in ("site", "day", "status", "discovered", "loaded", "duplicates", "quarantined", "failed"):

@@ -18,6 +18,7 @@ from pipeline.cli.common import (
     DateOpt,
     OverrideOpt,
     ProgressLine,
+    RangeProgress,
     RunIdOpt,
     SiteOpt,
     ToOpt,
@@ -37,8 +38,11 @@ from pipeline.runner import StageOptions
 def _run_days(settings, site, days, run_id, options: StageOptions):
     from pipeline.runner import run_days
 
-    with ProgressLine(site) as progress:
-        return run_days(settings, site, days, run_id, options, progress)
+    if len(days) == 1:
+        with ProgressLine(site) as progress:
+            return run_days(settings, site, days, run_id, options, progress)
+    with RangeProgress(site, len(days)) as progress:
+        return run_days(settings, site, days, run_id, options, progress, on_day=progress.day_done)
 
 
 @app.command()
