@@ -6,7 +6,7 @@ ENV UV_LINK_MODE=copy UV_COMPILE_BYTECODE=1 UV_PYTHON_DOWNLOADS=never PYTHONUNBU
     PATH="/opt/pressetl/.venv/bin:$PATH" AIRFLOW_HOME=/opt/airflow
 RUN pip install --no-cache-dir uv \
     && useradd --uid 50000 --gid 0 --home-dir /opt/airflow --create-home airflow \
-    && mkdir -p /data /opt/airflow/logs /opt/airflow/auth \
+    && mkdir -p /data /opt/airflow/logs \
     && chown -R 50000:0 /data /opt/airflow
 WORKDIR /opt/pressetl
 
@@ -14,7 +14,9 @@ WORKDIR /opt/pressetl
 COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --no-install-project
 
-# The project: every package, the site profiles, the DAGs, the container scripts, the docs.
+# The project: every package, the site profiles, the DAGs, the container scripts (docker/:
+# the init job, the secrets check, the healthcheck), the docs.
+COPY core ./core
 COPY pipeline ./pipeline
 COPY spiders ./spiders
 COPY transforms ./transforms

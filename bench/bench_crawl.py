@@ -194,7 +194,7 @@ class PeakRss:
 def production_crawl(base_url: str, data_dir: Path) -> dict:
     from dataclasses import replace
 
-    from pipeline.settings import Settings
+    from core.settings import Settings
     from pipeline.stages import crawl
 
     settings = Settings.from_env(

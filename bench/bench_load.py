@@ -90,7 +90,7 @@ def generate(path: Path, rows: int, row_group_rows: int, seed: int = 20110209, s
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from pipeline.records import ARTICLE_SCHEMA
+    from core.records import ARTICLE_SCHEMA
 
     rng = random.Random(seed)
     paragraphs = _paragraphs(rng, 4000)
@@ -243,7 +243,7 @@ def _native_insert(url: str, partition) -> None:
 
 
 def _load(url: str, partition, run_id: str, batch_rows: int) -> None:
-    from pipeline.records import LedgerCounts
+    from core.records import LedgerCounts
     from warehouse.engine import make_engine
     from warehouse.loader import load_partition
 
@@ -258,7 +258,7 @@ def _load(url: str, partition, run_id: str, batch_rows: int) -> None:
 
 def run_op(args: argparse.Namespace) -> None:
     """The child: warm up on the small partition, then time one operation and print JSON."""
-    from pipeline.partitions import Partition
+    from core.partitions import Partition
 
     def operation(partition: Partition):
         return {
@@ -521,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
         run_op(args)
         return 0
 
-    from pipeline.partitions import Partition
+    from core.partitions import Partition
 
     with tempfile.TemporaryDirectory(prefix="pressetl-bench-load-") as tmp:
         workdir = Path(tmp)

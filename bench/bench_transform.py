@@ -35,13 +35,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from core.rawzone import iter_responses  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from devsite.partitions import devsite_pages, write_partition  # noqa: E402
 from devsite.world import World  # noqa: E402
-from pipeline.rawzone import iter_responses  # noqa: E402
-from pipeline.settings import Settings  # noqa: E402
 from pipeline.stages.common import partition_for  # noqa: E402
 from pipeline.stages.transform import transform  # noqa: E402
 from transforms.language import preload  # noqa: E402
-from transforms.synthetic import devsite_pages, write_partition  # noqa: E402
 
 DAY = date(2024, 5, 2)
 WARM_UP_DAY = date(2024, 4, 20)  # far enough from DAY: not in its near-duplicate window

@@ -33,9 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.partitions import Partition, read_json  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from devsite import World, serve  # noqa: E402
-from pipeline.partitions import Partition, read_json  # noqa: E402
-from pipeline.settings import Settings  # noqa: E402
 
 SITE = "maghress-fr"
 DAY = date(2011, 2, 9)
@@ -59,6 +59,7 @@ def scale_for(articles: int) -> float:
 
 def run(scale: float, workdir: Path) -> dict:
     from pipeline import stages
+    from warehouse.migrate import upgrade
 
     world = World(today=TODAY, scale=scale)
     expected = len(world.articles_for_day(SITE, DAY))
@@ -68,6 +69,7 @@ def run(scale: float, workdir: Path) -> dict:
             environ={}, data_dir=data_dir, warehouse_url=f"duckdb:///{data_dir / 'warehouse.duckdb'}"
         )
         settings = replace(settings, polite=False).with_base_url(SITE, server.base_url_for(SITE))
+        upgrade(settings.warehouse_url)  # as `pressetl db upgrade` does: stages never migrate
         assert "great_expectations" not in sys.modules
         seconds: dict[str, float] = {}
         summaries: dict[str, dict] = {}

@@ -22,7 +22,7 @@ collects 1 … 7 April. With `--to-date 2024-04-07` the 7th is *not* collected.
 
 * `sites`: the sites to run; empty = every profile with `enabled: true`.
 * `reprocess_only`: rebuild the day from the raw zone (transform → validate → load),
-  no network; `crawl` only checks the raw zone is there.
+  no network; `crawl` only checks the raw zone is there (as `pressetl reprocess` does).
 * `refresh`: crawl again pages already in the raw zone.
 * `override_quality`: load a batch the quality gate stopped (recorded in the
   validation manifest and the ledger).
@@ -56,65 +56,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_current_context, task, task_group
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task, task_group
 
+from pipeline.airflow_tasks import nightly_partition, stage_tasks
 from pipeline.orchestration import (
-    LABEL_KEY,
-    SCHEDULE_TIMEZONE,
-    WAREHOUSE_ASSET_NAME,
-    WAREHOUSE_ASSET_URI,
-    WAREHOUSE_POOL,
     aggregator_groups,
     default_args,
     host_pool,
 )
+from pipeline.schedule import SCHEDULE_TIMEZONE
 
 GROUPS = aggregator_groups()  # aggregator -> its sites, from the profile files (cheap read)
-WAREHOUSE = Asset(name=WAREHOUSE_ASSET_NAME, uri=WAREHOUSE_ASSET_URI, group="pressetl")
-SITE_LABEL = "{{ " + LABEL_KEY + " }}"  # mapped tasks show their site, not an index
-
-
-def _begin(site: str):
-    """The running task's context and the day it collects (noted for the failure notifier)."""
-    from pipeline.notify import PARTITION_KEY
-    from pipeline.orchestration import run_day
-
-    context = get_current_context()
-    day = run_day(context.get("data_interval_start"), getattr(context.get("dag_run"), "run_after", None))
-    context[PARTITION_KEY] = {"site": site, "day": day}
-    context[LABEL_KEY] = site
-    return context, day
-
-
-def _run(stage: str, site: str, **options) -> dict:
-    from pipeline.orchestration import run_stage
-
-    context, day = _begin(site)
-    return run_stage(stage, site, day, context["run_id"], **options)
-
-
-@task(execution_timeout=timedelta(hours=4), map_index_template=SITE_LABEL, multiple_outputs=False)
-def crawl(site: str) -> dict:
-    params = get_current_context()["params"]
-    return _run("crawl", site, reprocess_only=bool(params["reprocess_only"]), refresh=bool(params["refresh"]))
-
-
-@task(map_index_template=SITE_LABEL, multiple_outputs=False)
-def transform(site: str) -> dict:
-    return _run("transform", site)
-
-
-# In the warehouse pool: the quality gate reads the warehouse's volume history.
-@task(pool=WAREHOUSE_POOL, map_index_template=SITE_LABEL, multiple_outputs=False)
-def validate(site: str) -> dict:
-    return _run("validate", site, override=bool(get_current_context()["params"]["override_quality"]))
-
-
-@task(pool=WAREHOUSE_POOL, outlets=[WAREHOUSE], map_index_template=SITE_LABEL, multiple_outputs=False)
-def load(site: str) -> dict:
-    summary = _run("load", site)
-    get_current_context()["outlet_events"][WAREHOUSE].extra = {"dag_id": "press_nightly", **summary}
-    return summary
+crawl, transform, validate, load = stage_tasks(nightly_partition)
 
 
 def host_group(aggregator: str, planned) -> None:

@@ -2,8 +2,9 @@
 ### press_reprocess
 
 Rebuild days from the raw zone after a transform fix, **without crawling**:
-**transform → validate → load** for every (site, day) from `from` to `to` (inclusive),
-one mapped chain per partition, labelled `<site> <day>`.
+**check_raw_zone (no network) → transform → validate → load** for every
+(site, day) from `from` to `to` (inclusive), one mapped chain per partition, labelled
+`<site> <day>`: the same stage runner, and the same reprocess, as `pressetl reprocess`.
 
 **Params** (trigger form):
 
@@ -11,8 +12,8 @@ one mapped chain per partition, labelled `<site> <day>`.
 * `from`, `to`: the first and last day (local dates, as collected by `press_nightly`).
 * `override_quality`: load batches the quality gate stops (recorded).
 
-A day that was never crawled fails at `transform` with "no raw zone … (crawl it
-first)": backfill `press_nightly` for it instead. Validations and loads share the pool
+A day that was never crawled fails at `check_raw_zone` with "no raw zone … crawl it
+first": backfill `press_nightly` for it instead. Validations and loads share the pool
 `pressetl_warehouse` with `press_nightly` (they read and write the warehouse); loads
 emit the same warehouse asset event.
 
@@ -24,52 +25,20 @@ Runbook: the "Operator runbook" section of README.md.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from airflow.sdk import Asset, Param, dag, get_current_context, task, task_group
+from airflow.sdk import Param, dag, get_current_context, task, task_group
 
+from pipeline.airflow_tasks import listed_partition, stage_tasks
 from pipeline.orchestration import (
-    LABEL_KEY,
-    SCHEDULE_TIMEZONE,
-    WAREHOUSE_ASSET_NAME,
-    WAREHOUSE_ASSET_URI,
-    WAREHOUSE_POOL,
     default_args,
     site_aggregators,
 )
+from pipeline.schedule import SCHEDULE_TIMEZONE
 
-WAREHOUSE = Asset(name=WAREHOUSE_ASSET_NAME, uri=WAREHOUSE_ASSET_URI, group="pressetl")
-PARTITION_LABEL = "{{ " + LABEL_KEY + " }}"  # mapped tasks show "<site> <day>", not an index
-
-
-def _run(stage: str, partition: dict, **options) -> dict:
-    from pipeline.notify import PARTITION_KEY
-    from pipeline.orchestration import run_stage
-
-    context = get_current_context()
-    site, day = partition["site"], date.fromisoformat(partition["day"])
-    context[PARTITION_KEY] = {"site": site, "day": day}
-    context[LABEL_KEY] = f"{site} {day}"
-    return run_stage(stage, site, day, context["run_id"], **options)
-
-
-@task(map_index_template=PARTITION_LABEL, multiple_outputs=False)
-def transform(partition: dict) -> dict:
-    return _run("transform", partition)
-
-
-# In the warehouse pool: the quality gate reads the warehouse's volume history.
-@task(pool=WAREHOUSE_POOL, map_index_template=PARTITION_LABEL, multiple_outputs=False)
-def validate(partition: dict) -> dict:
-    return _run("validate", partition, override=bool(get_current_context()["params"]["override_quality"]))
-
-
-@task(pool=WAREHOUSE_POOL, outlets=[WAREHOUSE], map_index_template=PARTITION_LABEL, multiple_outputs=False)
-def load(partition: dict) -> dict:
-    summary = _run("load", partition)
-    get_current_context()["outlet_events"][WAREHOUSE].extra = {"dag_id": "press_reprocess", **summary}
-    return summary
+# A reprocess's first stage only checks that the raw zone is there (no network).
+check_raw_zone, transform, validate, load = stage_tasks(listed_partition, reprocess=True)
 
 
 @dag(
@@ -114,7 +83,7 @@ def press_reprocess():
 
     @task_group(group_id="partition")
     def rebuild(partition: dict):
-        transform(partition) >> validate(partition) >> load(partition)
+        check_raw_zone(partition) >> transform(partition) >> validate(partition) >> load(partition)
 
     rebuild.expand(partition=plan())
 

@@ -9,7 +9,8 @@ Modules, in the order data flows: ``catalog`` (sites.json) → ``schedule`` (cou
 ``wire`` (near-duplicate stories) → ``plan`` (a day's titles, ids, URLs) → ``articles``
 (bodies) → ``world`` (the API) → ``render`` / ``article_page`` / ``feeds`` /
 ``publisher_layouts`` (HTML, RSS) → ``app`` / ``publisher_app`` / ``offsite`` (routing,
-faults) → ``server`` (HTTP).
+faults) → ``server`` (HTTP). ``partitions`` skips the HTTP: it writes a day's pages straight
+into a raw zone, as a crawl archives them (for the transform tests and benchmarks).
 """
 
 from devsite.model import ExpectedArticle, Faults, Publication

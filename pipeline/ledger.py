@@ -10,17 +10,12 @@ import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
-from pipeline.partitions import read_json
-from pipeline.settings import Settings
-from pipeline.stages.common import partition_for
-from pipeline.stages.load import partition_counts
+from core.manifests import partition_counts, validation_manifest
+from core.partitions import Partition
+from core.settings import Settings
+from core.text import one_line
 
 log = logging.getLogger(__name__)
-
-
-def one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
 
 
 @contextlib.contextmanager
@@ -40,17 +35,20 @@ def recorded(settings: Settings, site: str, day: date, run_id: str, stage: str) 
 def record_failure(
     settings: Settings, site: str, day: date, run_id: str, stage: str, error: str, started_at: datetime
 ) -> None:
+    """One transaction: the failed run's row and, for a stopped quality gate, its results."""
     from warehouse.engine import make_engine
-    from warehouse.ledger import record_failed_run, record_validation_results
-    from warehouse.migrate import upgrade
+    from warehouse.ledger import record_failed_run
+    from warehouse.schema import require_current
 
-    partition = partition_for(settings, site, day)
-    upgrade(settings.warehouse_url)
+    partition = Partition(site, day, settings.data_dir)
+    counts = partition_counts(partition)
+    results = None  # other stages leave the run's validation results as they are
+    if stage == "validate":
+        manifest = validation_manifest(partition)
+        results = [e.model_dump() for e in manifest.expectations] if manifest is not None else []
     engine = make_engine(settings.warehouse_url)
     try:
-        record_failed_run(engine, site, day, run_id, stage, error, partition_counts(partition), started_at)
-        if stage == "validate" and partition.validation_manifest.is_file():
-            results = read_json(partition.validation_manifest).get("expectations", [])
-            record_validation_results(engine, site, day, run_id, results)
+        require_current(engine)
+        record_failed_run(engine, site, day, run_id, stage, error, counts, started_at, results=results)
     finally:
         engine.dispose()

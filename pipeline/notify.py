@@ -25,6 +25,9 @@ from typing import Any
 
 from airflow.sdk import BaseNotifier
 
+from core.text import one_line
+from pipeline.schedule import logical_day
+
 ENV_ALERT_EMAIL = "PRESSETL_ALERT_EMAIL"
 ENV_ALERT_SMTP_CONN_ID = "PRESSETL_ALERT_SMTP_CONN_ID"
 ENV_ALERT_SLACK_CONN_ID = "PRESSETL_ALERT_SLACK_CONN_ID"
@@ -36,13 +39,10 @@ ALERT_KEY = "pressetl_alert"
 PARTITION_KEY = "pressetl_partition"
 
 
-def one_line(exc: BaseException | str | None) -> str:
+def reason(exc: BaseException | str | None) -> str:
     if exc is None:
         return "unknown reason (no exception: killed, timed out or marked failed by hand?)"
-    text = " ".join(str(exc).split())
-    if not text and isinstance(exc, BaseException):
-        return type(exc).__name__
-    return text
+    return one_line(exc)
 
 
 def failure_line(context: Mapping[str, Any]) -> str:
@@ -52,7 +52,7 @@ def failure_line(context: Mapping[str, Any]) -> str:
     dag_id = getattr(dag, "dag_id", None) or getattr(ti, "dag_id", None) or "-"
     task_id = getattr(ti, "task_id", None) or getattr(context.get("task"), "task_id", None) or "-"
     site, day = _partition(context)
-    return f"{dag_id} {site} {day} {task_id} failed: {one_line(context.get('exception'))}"
+    return f"{dag_id} {site} {day} {task_id} failed: {reason(context.get('exception'))}"
 
 
 def _partition(context: Mapping[str, Any]) -> tuple[str, str]:
@@ -64,8 +64,6 @@ def _partition(context: Mapping[str, Any]) -> tuple[str, str]:
         site = kwargs.get("site") or (kwargs.get("partition") or {}).get("site")
         day = day or (kwargs.get("partition") or {}).get("day")
     if day is None and context.get("data_interval_start") is not None:
-        from pipeline.orchestration import logical_day
-
         day = logical_day(context["data_interval_start"])
     return str(site or "-"), day.isoformat() if isinstance(day, date) else str(day or "-")
 

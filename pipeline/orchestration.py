@@ -1,6 +1,6 @@
-"""What Airflow needs beyond the stage functions: the logical day of a run, the sites a
-run covers grouped by aggregator host, the pools that keep crawls polite, retries that
-do not repeat a failure that cannot change, and the raw-zone reuse of ``reprocess_only``.
+"""What Airflow needs beyond the stage functions: the sites a run covers grouped by
+aggregator host, the pools that keep crawls polite, and retries that do not repeat a
+failure that cannot change. The task bodies are ``pipeline.airflow_tasks``.
 
 Kept out of ``dags/`` so DAG files stay wiring only. Everything at module level is
 cheap (the scheduler's DAG processor imports it every few seconds): profiles are
@@ -17,14 +17,10 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from pipeline.errors import CrawlError
-from pipeline.settings import ENV_PROFILES_DIR, REPO_ROOT
-
-SCHEDULE_TIMEZONE = "Africa/Casablanca"
+from core.settings import ENV_PROFILES_DIR, REPO_ROOT
 
 # One pool per aggregator host: every edition of an aggregator (maghress-fr, maghress-ar)
 # is served by the same host, and concurrent runs and backfills share its slots.
@@ -50,39 +46,16 @@ _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # Failures that a retry five minutes later cannot fix: fail at once and say why.
 # (Crawl errors -- a site down, a timeout -- and database errors are retried with backoff.)
 NOT_RETRYABLE = {
-    "pipeline.profiles.ProfileError": "the site profile is invalid: fix the YAML",
+    "core.profiles.ProfileError": "the site profile is invalid: fix the YAML",
+    "core.errors.BoilerplateError": "the family's boilerplate wording is invalid: fix the YAML",
+    "core.errors.ManifestError": "a stage manifest is unreadable: run the stage that writes it again",
     "quality.errors.QualityGateError": "the quality gate stopped the batch: read the Data Docs",
-    "pipeline.errors.TransformError": "the partition's input is missing: run the stage before it",
-    "pipeline.errors.LoadError": "the partition's input is missing: run the stage before it",
-    "pipeline.orchestration.RawZoneMissing": "reprocess_only needs a raw zone: crawl the day first",
+    "core.errors.TransformError": "the partition's input is missing: run the stage before it",
+    "core.errors.ValidateError": "the partition's input is missing: run the stage before it",
+    "core.errors.LoadError": "the partition's input is missing: run the stage before it",
+    "core.errors.RawZoneMissing": "a reprocess needs a raw zone: crawl the day first",
+    "core.errors.WarehouseSchemaError": "the warehouse schema is out of date: run `pressetl db upgrade`",
 }
-
-
-class RawZoneMissing(CrawlError):
-    """``reprocess_only`` asked to rebuild a day that was never crawled."""
-
-
-def logical_day(data_interval_start: datetime, timezone: str = SCHEDULE_TIMEZONE) -> date:
-    """The local day a run collects: its data interval starts at 02:00 on that day."""
-    return data_interval_start.astimezone(ZoneInfo(timezone)).date()
-
-
-def run_day(
-    data_interval_start: datetime | None, run_after: datetime | None, timezone: str = SCHEDULE_TIMEZONE
-) -> date:
-    """The day a ``press_nightly`` run collects.
-
-    Scheduled runs and backfills have a data interval: its start's local date. A run
-    triggered without a logical date (the UI's default in Airflow 3) has none: it
-    collects what a nightly run starting then would, the last day completed at 02:00.
-    """
-    if data_interval_start is not None:
-        return logical_day(data_interval_start, timezone)
-    if run_after is None:
-        raise ValueError("the run has neither a data interval nor a run-after time: no day to collect")
-    local = run_after.astimezone(ZoneInfo(timezone))
-    last_boundary = local.date() if local.hour >= 2 else local.date() - timedelta(days=1)
-    return last_boundary - timedelta(days=1)
 
 
 def profiles_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -192,7 +165,7 @@ def default_args() -> dict:
 
 def _profiles_by_site(directory: Path) -> dict[str, object | Exception]:
     """Every profile, validated; a broken one maps to its error instead of stopping the rest."""
-    from pipeline.profiles import ProfileError, load_profile_file
+    from core.profiles import ProfileError, load_profile_file
 
     if not directory.is_dir():
         raise ProfileError(f"{directory}: profiles directory does not exist")
@@ -211,7 +184,7 @@ def enabled_sites(requested: list[str] | None = None) -> list[str]:
     A profile that does not validate counts as enabled: its own tasks go red with the
     reason, and the other sites run.
     """
-    from pipeline.profiles import ProfileError
+    from core.profiles import ProfileError
 
     profiles = _profiles_by_site(profiles_dir())
     if requested:
@@ -224,7 +197,7 @@ def enabled_sites(requested: list[str] | None = None) -> list[str]:
 
 def plan_sites(requested: list[str] | None, groups: list[str]) -> dict[str, list[str]]:
     """The sites of one nightly run, by aggregator group of the DAG (every group present)."""
-    from pipeline.profiles import ProfileError
+    from core.profiles import ProfileError
 
     aggregators = site_aggregators(profiles_dir())
     plan: dict[str, list[str]] = {group: [] for group in groups}
@@ -256,41 +229,6 @@ def reprocess_partitions(
             f"[core] max_map_length={limit}: split the range"
         )
     return partitions
-
-
-def reuse_raw_zone(settings, site: str, day: date) -> dict:
-    """The crawl summary of a day already in the raw zone (``reprocess_only``: no network)."""
-    from pipeline.partitions import Partition, read_json
-
-    partition = Partition(site, day, settings.data_dir)
-    if partition.crawl_manifest.is_file():
-        manifest = read_json(partition.crawl_manifest)
-        summary = {
-            key: manifest.get(key) for key in ("discovered", "fetched", "failed", "pages_fetched", "run_id")
-        }
-        summary["crawl_status"] = manifest.get("status")
-    elif partition.raw_items.is_file():
-        summary = {"crawl_status": "unknown (no crawl.json)"}
-    else:
-        raise RawZoneMissing(
-            f"reprocess_only: no raw zone for {site} {day} at {partition.raw_dir}; "
-            "trigger without reprocess_only to crawl it"
-        )
-    return {"site": site, "logical_date": day.isoformat(), "reused_raw_zone": True, **summary}
-
-
-def run_stage(stage: str, site: str, day: date, run_id: str, *, reprocess_only: bool = False, **options):
-    """Run one stage for (site, day) as an Airflow task does; a failure is recorded in the
-    ledger and raised with a one-line reason."""
-    from pipeline import stages
-    from pipeline.ledger import recorded
-    from pipeline.settings import Settings
-
-    settings = Settings.from_env()
-    with recorded(settings, site, day, run_id, stage):
-        if stage == "crawl" and reprocess_only:
-            return reuse_raw_zone(settings, site, day)
-        return getattr(stages, stage)(settings, site, day, run_id, **options)
 
 
 # -- `python -m pipeline.orchestration pools` -------------------------------------------

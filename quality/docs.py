@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
-from pipeline.partitions import atomic_path
+from core.partitions import atomic_path
 from quality import suites
 from quality._quiet import import_gx
 

@@ -7,7 +7,6 @@ before any expectation runs (``QualityGateError``).
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -16,9 +15,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline.partitions import Partition
-from pipeline.profiles import SiteProfile
-from pipeline.records import ARTICLE_SCHEMA
+from core.manifests import crawl_manifest
+from core.partitions import Partition, safe_run_id
+from core.profiles import SiteProfile
+from core.records import ARTICLE_SCHEMA
 from quality import suites
 from quality.errors import QualityGateError
 
@@ -185,18 +185,12 @@ def crawl_hosts(partition: Partition, profile: SiteProfile, run_id: str) -> tupl
     port). So: the hosts the crawl manifest records; else, if this run crawled
     the partition (or nothing says otherwise), the profile's; else unknown (None).
     """
-    manifest = {}
-    if partition.crawl_manifest.is_file():
-        try:
-            manifest = json.loads(partition.crawl_manifest.read_text(encoding="utf-8"))
-        except ValueError:
-            manifest = {}
-    recorded = manifest.get("hosts")
-    if isinstance(recorded, list) and recorded:
-        return [str(h) for h in recorded], "hosts recorded by the crawl"
-    crawled_by = manifest.get("run_id")
-    # The crawl names its files after the run id made portable (pipeline.stages.common.safe_run_id).
-    if crawled_by is None or crawled_by in (run_id, re.sub(r"[^A-Za-z0-9._-]+", "_", run_id)):
+    manifest = crawl_manifest(partition)
+    if manifest is not None and manifest.hosts:
+        return list(manifest.hosts), "hosts recorded by the crawl"
+    crawled_by = manifest.run_id if manifest is not None else None
+    # The crawl names its files after the run id made portable.
+    if crawled_by is None or crawled_by in (run_id, safe_run_id(run_id)):
         return list(profile.hosts), "the profile's hosts"
     return None, f"not checked: the crawl (run {crawled_by}) did not record its hosts"
 

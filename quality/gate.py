@@ -18,33 +18,38 @@ layout drift, duplicates). It then writes, for the partition:
 A failed batch raises ``QualityGateError`` with a one-line message that names
 the site, the day, what failed (layout drift and volume anomalies by name) and the
 Data Docs page.
+
+This module only orders the steps; each lives in a module of its own:
+``frames`` (read the partition), ``validation`` (run a suite), ``quarantine``
+(row reasons), ``summaries``, ``verdict`` (failures and message), ``run_docs``
+(Data Docs), ``outputs`` (files), ``manifest_entries``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import math
-import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from pipeline.partitions import Partition, atomic_path, write_json_atomic
-from pipeline.profiles import SiteProfile
-from pipeline.records import QUARANTINE_SCHEMA
-from quality import docs, frames, suites
+from core.manifests import ValidationManifest, write_manifest
+from core.partitions import Partition
+from core.profiles import SiteProfile
+from quality import docs, frames, outputs, run_docs, suites
 from quality.errors import QualityGateError
+from quality.manifest_entries import expectation_entry
+from quality.quarantine import Quarantine, quarantine_rows
+from quality.run_docs import DocsLinks
+from quality.summaries import extraction_summary, publication_summary, volume_summary
+from quality.timing import StepClock
+from quality.validation import Validation
+from quality.verdict import Verdict, batch_failures, message
 
 if TYPE_CHECKING:
     import pandas as pd
-    from great_expectations.core import ExpectationSuite, ExpectationSuiteValidationResult
     from great_expectations.data_context import EphemeralDataContext
 
 logger = logging.getLogger(__name__)
@@ -54,9 +59,6 @@ GX_STORES_DIR = docs.GX_STORES_DIR
 INDEX_LIMIT = docs.INDEX_LIMIT
 
 
-VALIDATED_ROW_GROUP = 2000
-
-
 def validate_partition(
     partition: Partition,
     profile: SiteProfile,
@@ -64,7 +66,7 @@ def validate_partition(
     run_id: str,
     override: bool = False,
     recent_volumes: Sequence[int] | None = None,
-) -> dict[str, Any]:
+) -> ValidationManifest:
     """Validate the partition's raw items and staged articles; write validated, quarantine,
     manifest and Data Docs.
 
@@ -74,492 +76,220 @@ def validate_partition(
     Returns the manifest. Raises ``QualityGateError`` when the batch fails and
     ``override`` is false; then no validated file exists for the partition.
     """
-    clock = _Clock()
-    day_iso = partition.day.isoformat()
+    clock = StepClock()
     if profile.site != partition.site:
         raise ValueError(f"profile of {profile.site!r} given to validate a partition of {partition.site!r}")
     try:
-        table = frames.read_staged(partition)
-        items = frames.read_raw_items(partition)
-        plan = suites.volume_plan(recent_volumes, profile.quality)
-        # GX wants absolute store paths; paths reported back keep the caller's form.
-        site_docs = docs_dir.absolute() / partition.site
-        clock.lap("read")
-        context = docs.context(site_docs, partition.site)
-        clock.lap("gx_context")
-        raw_frame = frames.raw_frame(items) if items is not None else None
-        hosts, hosts_note = frames.crawl_hosts(partition, profile, run_id)
-        if hosts is None and raw_frame is not None:
-            # Unknown: the check then passes by construction, and the manifest says why.
-            hosts = sorted({h for h in raw_frame[suites.URL_HOST_COLUMN] if h})
-        parameters = {
-            **suites.day_parameters(day_iso),
-            **suites.volume_parameters(plan),
-            **suites.hosts_parameters(hosts or profile.hosts),
-        }
-
-        raw = None
-        if raw_frame is not None:
-            raw = _Validation.run(context, profile, suites.RAW, raw_frame, suites.RAW_ROW_COLUMN, parameters)
-        clock.lap("raw_items_suite")
-        staged_frame = frames.staged_frame(table, profile)
-        staged = _Validation.run(
-            context, profile, suites.STAGED, staged_frame, suites.ROW_INDEX_COLUMN, parameters
-        )
-        clock.lap("staged_articles_suite")
-
-        reasons = _row_reasons(staged.outcomes, table.num_rows)
-        for row, text in enumerate(table.column("error").to_pylist()):
-            if reasons[row] and text:
-                reasons[row].append(text)
-        quarantined = [row for row in range(table.num_rows) if reasons[row]]
-        rows = table.num_rows
-        share = len(quarantined) / rows if rows else 0.0
-
-        extraction = _extraction_summary(table, profile)
-        volume = _volume_summary(plan, raw, items, partition)
-        failures = _failures(profile, staged, raw, share, extraction, volume)
-        success = not failures
-        loadable = success or override
-        gate = "passed" if success else ("overridden" if override else "failed")
-
-        validations = [(staged.suite, staged.result, not any(f.suite == suites.STAGED for f in failures))]
-        if raw is not None:
-            validations.insert(0, (raw.suite, raw.result, not any(f.suite == suites.RAW for f in failures)))
-        docs_index, pages = docs.publish(
-            context,
-            validations,
-            site=partition.site,
-            site_docs=site_docs,
-            day_iso=day_iso,
-            run_id=run_id,
-            summary={
-                "gate": gate,
-                "rows": rows,
-                "quarantined": len(quarantined),
-                "failures": _texts(failures),
-            },
-        )
-
-        clock.lap("data_docs")
-        mask = pa.array([bool(r) for r in reasons], pa.bool_())
-        _write_quarantine(partition, table.filter(mask), [reasons[row] for row in quarantined])
-        if loadable:
-            with atomic_path(partition.validated_articles) as tmp:
-                # small row groups: the loader streams them, one at a time
-                pq.write_table(table.filter(pc.invert(mask)), tmp, row_group_size=VALIDATED_ROW_GROUP)
-        else:
-            partition.validated_articles.unlink(missing_ok=True)
-
-        clock.lap("write")
-
-        # Paths as the caller gave docs_dir (relative stays relative).
-        def reported(path: Path) -> Path:
-            return docs_dir / path.relative_to(site_docs.parent)
-
-        page_links = {suite: str(page.relative_to(site_docs.parent)) for suite, page in pages.items()}
-        pages = {suite: reported(page) for suite, page in pages.items()}
-        docs_page = pages[failures[0].suite] if failures else pages[suites.STAGED]
-        message = _message(partition.site, day_iso, failures, docs_page) if failures else None
-
-        manifest = {
-            "site": partition.site,
-            "day": day_iso,
-            "run_id": run_id,
-            "success": success,
-            "gate": gate,
-            "override": override,
-            "overridden": override and not success,
-            "loadable": loadable,
-            "rows": rows,
-            "passed": rows - len(quarantined),
-            "quarantined": len(quarantined),
-            "quarantined_share": round(share, 4),
-            "max_quarantined_share": profile.quality.max_quarantined_share,
-            "failures": _texts(failures),
-            "blocked_by": sorted({f.kind for f in failures}),
-            "message": message,
-            "extraction": extraction,
-            "volume": volume,
-            "publications": _publication_summary(table, staged.frame),
-            "raw_items": {
-                "path": str(partition.raw_items),
-                "rows": len(items) if items is not None else None,
-                "success": None if raw is None else not any(f.suite == suites.RAW for f in failures),
-                "note": None if items is not None else frames.missing_raw_note(partition.raw_items),
-                "allowed_hosts": hosts_note,
-            },
-            "validated_path": str(partition.validated_articles) if loadable else None,
-            "quarantine_path": str(partition.quarantined_articles),
-            "docs_path": str(docs_page),
-            "docs_pages": {suite: str(page) for suite, page in pages.items()},
-            "docs_index": str(reported(docs_index)),
-            "docs_root": str(docs_dir / "index.html"),
-            "seconds": clock.total(),
-            "timings": dict(clock.laps),
-            # Raw-items results first: the order the suites ran in, and the seq in the warehouse.
-            "expectations": [_manifest_entry(o) for v in (raw, staged) if v is not None for o in v.outcomes],
-        }
-        write_json_atomic(partition.validation_manifest, manifest)
-        docs.record_run(
-            site_docs,
-            {
-                "site": partition.site,
-                "day": day_iso,
-                "run_id": run_id,
-                "gate": gate,
-                "rows": rows,
-                "quarantined": len(quarantined),
-                "message": message,
-                "pages": page_links,
-                "validated_at": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
-            },
-        )
-        with docs.root_lock(site_docs.parent):
-            docs.write_root_index(site_docs.parent)
-        logger.info("validated %s %s in %.2f s: %s", partition.site, day_iso, clock.total(), clock.laps)
+        manifest = _validate(partition, profile, docs_dir, run_id, override, recent_volumes, clock)
     except BaseException:
         # Whatever went wrong, a validated file from an earlier run no longer
         # matches the staged input: never leave it (or its manifest) for the loader.
-        partition.validated_articles.unlink(missing_ok=True)
-        partition.validation_manifest.unlink(missing_ok=True)
+        outputs.discard_validated(partition)
         raise
-
-    if not loadable:
+    if not manifest.loadable:
         raise QualityGateError(
-            message or "",
+            manifest.message or "",
             site=partition.site,
-            day=day_iso,
-            failures=_texts(failures),
-            docs_path=str(docs_page),
+            day=partition.day.isoformat(),
+            failures=manifest.failures,
+            docs_path=manifest.docs_path,
         )
-    if override and not success:
-        logger.warning("quality gate overridden: %s", message)
+    if manifest.overridden:
+        logger.warning("quality gate overridden: %s", manifest.message)
     return manifest
 
 
-class _Clock:
-    """Seconds spent in each step of one validation (the manifest's ``timings``)."""
-
-    def __init__(self) -> None:
-        self.started = self.last = time.monotonic()
-        self.laps: dict[str, float] = {}
-
-    def lap(self, step: str) -> None:
-        now = time.monotonic()
-        self.laps[step] = round(now - self.last, 3)
-        self.last = now
-
-    def total(self) -> float:
-        return round(time.monotonic() - self.started, 3)
-
-
-# -- GX ----------------------------------------------------------------------
-
-
-@dataclass
-class _Validation:
-    """One suite run on one frame, and its results matched to the checks."""
-
-    suite: ExpectationSuite
-    result: ExpectationSuiteValidationResult
-    outcomes: list[_Outcome]
-    frame: pd.DataFrame
-
-    @classmethod
-    def run(
-        cls,
-        context: EphemeralDataContext,
-        profile: SiteProfile,
-        which: suites.Suite,
-        frame: pd.DataFrame,
-        index_column: str,
-        parameters: dict[str, Any],
-    ) -> _Validation:
-        suite = suites.build_suite(profile, which)
-        result = _run_suite(context, which, suite, frame, index_column, parameters)
-        return cls(suite, result, _outcomes(suites.checks_for(profile, which), result, index_column), frame)
-
-
-def _run_suite(
-    context: EphemeralDataContext,
-    name: str,
-    suite: ExpectationSuite,
-    frame: pd.DataFrame,
-    index_column: str,
-    parameters: dict[str, Any],
-) -> ExpectationSuiteValidationResult:
-    """Validate ``frame``; the result keeps every failing row's index (COMPLETE format)."""
-    source = context.data_sources.add_pandas(name)
-    asset = source.add_dataframe_asset(name)
-    batch = asset.add_batch_definition_whole_dataframe("partition").get_batch(
-        batch_parameters={"dataframe": frame}
+def _validate(
+    partition: Partition,
+    profile: SiteProfile,
+    docs_dir: Path,
+    run_id: str,
+    override: bool,
+    recent_volumes: Sequence[int] | None,
+    clock: StepClock,
+) -> ValidationManifest:
+    """The steps, in order; each lap of ``clock`` is one of the manifest's ``timings``."""
+    site, day_iso = partition.site, partition.day.isoformat()
+    inputs = _Inputs.read(partition, profile, recent_volumes)
+    clock.lap("read")
+    context = docs.context(run_docs.site_docs_dir(docs_dir, site), site)
+    clock.lap("gx_context")
+    checked = _run_suites(context, partition, profile, run_id, inputs, clock)
+    judged = _Judgement.of(partition, profile, inputs, checked, override)
+    links = run_docs.publish_run(
+        context,
+        checked.ran,
+        judged.verdict,
+        judged.quarantine,
+        site=site,
+        day_iso=day_iso,
+        run_id=run_id,
+        docs_dir=docs_dir,
     )
-    with warnings.catch_warnings():
-        # pandas warns that the article regex has (named) groups it will not extract.
-        warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression")
-        return batch.validate(
-            suite,
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [index_column]},
-            expectation_parameters=parameters,
-        )
+    clock.lap("data_docs")
+    outputs.write_outputs(partition, inputs.table, judged.quarantine, judged.verdict.loadable)
+    clock.lap("write")
+    manifest = _manifest(partition, profile, run_id, inputs, checked, judged, links, clock)
+    write_manifest(partition.validation_manifest, manifest)
+    run_docs.record_run(docs_dir, manifest, links)
+    logger.info("validated %s %s in %.2f s: %s", site, day_iso, clock.total(), clock.laps)
+    return manifest
 
 
-# -- interpreting the results ---------------------------------------------------
-
-
-class _Outcome:
-    """One check with its GX result."""
-
-    def __init__(self, check: suites.Check, result: Any, index_column: str) -> None:
-        self.check = check
-        self.index_column = index_column
-        self.success = bool(result.success)
-        self.result: dict[str, Any] = dict(result.result or {})
-        info = result.exception_info or {}
-        self.error: str | None = (
-            (info.get("exception_message") or "raised an exception") if info.get("raised_exception") else None
-        )
-
-    @property
-    def unexpected_count(self) -> int:
-        return int(self.result.get("unexpected_count") or 0)
-
-    @property
-    def element_count(self) -> int:
-        return int(self.result.get("element_count") or 0)
-
-    def failing_rows(self) -> list[int]:
-        return [int(item[self.index_column]) for item in self.result.get("unexpected_index_list") or []]
-
-
-def _outcomes(
-    checks: list[suites.Check], result: ExpectationSuiteValidationResult, index_column: str
-) -> list[_Outcome]:
-    by_description = {}
-    for item in result.results:
-        description = item.expectation_config.meta.get("pressetl_check")
-        by_description[description] = item
-    missing = [c.description for c in checks if c.description not in by_description]
-    if missing:
-        raise RuntimeError(f"GX returned no result for {missing}")
-    return [_Outcome(check, by_description[check.description], index_column) for check in checks]
-
-
-def _row_reasons(outcomes: list[_Outcome], rows: int) -> list[list[str]]:
-    reasons: list[list[str]] = [[] for _ in range(rows)]
-    for outcome in outcomes:
-        if outcome.check.level != "row":
-            continue
-        for row in outcome.failing_rows():
-            reasons[row].append(outcome.check.description)
-    return reasons
-
-
-def _extraction_summary(table: pa.Table, profile: SiteProfile) -> dict[str, Any]:
-    counts = {"selectors": 0, "fallback": 0, "failed": 0}
-    for value, count in zip(*_value_counts(table.column("extraction")), strict=True):
-        key = value if value in counts else "failed"
-        counts[key] += count
-    rows = table.num_rows
-    off = counts["fallback"] + counts["failed"]
-    return {
-        **counts,
-        "fallback_share": round(off / rows, 4) if rows else 0.0,
-        "max_fallback_share": profile.quality.max_fallback_share,
-    }
-
-
-def _value_counts(column: pa.ChunkedArray) -> tuple[list[Any], list[int]]:
-    counts = pc.value_counts(column)
-    return counts.field("values").to_pylist(), counts.field("counts").to_pylist()
-
-
-def _volume_summary(
-    plan: suites.VolumePlan, raw: _Validation | None, items: list | None, partition: Partition
-) -> dict[str, Any]:
-    """The day's volume (articles discovered, i.e. raw items) against the recent median."""
-    summary = {"discovered": len(items) if items is not None else None, **plan.as_dict()}
-    if raw is None:
-        summary.update(verdict="no verdict", note=frames.missing_raw_note(partition.raw_items))
-        return summary
-    if not plan.verdict_possible:
-        summary["verdict"] = "no verdict"
-        return summary
-    (outcome,) = [o for o in raw.outcomes if o.check.level == "volume"]
-    summary["verdict"] = "ok" if outcome.success and not outcome.error else "anomaly"
-    if plan.median:
-        summary["ratio"] = round(len(items or ()) / plan.median, 4)
-    return summary
-
-
-def _publication_summary(table: pa.Table, frame: pd.DataFrame) -> dict[str, Any]:
-    status = frame[suites.PUBLICATION_STATUS_COLUMN]
-    summary: dict[str, Any] = {
-        "known": int((status == "known").sum()),
-        "new": int((status == "new").sum()),
-        "unresolved": int(status.isna().sum()),
-        "enriched": frames.enriched(table),
-    }
-    if table.num_rows and not summary["enriched"]:
-        summary["note"] = (
-            "publication_key and publication_is_new are empty in this partition "
-            "(staged before enrichment): a named publication counts as known"
-        )
-    return summary
+# -- read ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Failure:
-    """One reason the batch fails: what kind (drift, volume, quarantine, batch, error),
-    which suite's page shows it, and one short phrase naming the expectation."""
+class _Inputs:
+    """What the gate reads: the staged articles, the crawl's raw items (None: no such
+    file) and how the day's volume will be judged."""
 
-    kind: str
-    suite: str
-    text: str
+    table: pa.Table
+    items: list[dict] | None
+    plan: suites.VolumePlan
+
+    @classmethod
+    def read(
+        cls, partition: Partition, profile: SiteProfile, recent_volumes: Sequence[int] | None
+    ) -> _Inputs:
+        return cls(
+            frames.read_staged(partition),
+            frames.read_raw_items(partition),
+            suites.volume_plan(recent_volumes, profile.quality),
+        )
 
 
-_KIND_ORDER = {"drift": 0, "volume": 1, "quarantine": 2, "batch": 3, "error": 4}
+# -- run the suites --------------------------------------------------------------------
 
 
-def _texts(failures: list[_Failure]) -> list[str]:
-    return [f.text for f in failures]
+@dataclass(frozen=True)
+class _Checked:
+    """The suites' results; no raw-items suite without raw items."""
+
+    raw: Validation | None
+    staged: Validation
+    hosts_note: str  # where the hosts the URLs were checked against came from
+
+    @property
+    def ran(self) -> list[Validation]:
+        return [v for v in (self.raw, self.staged) if v is not None]  # the order they ran in
 
 
-def _failures(
+def _run_suites(
+    context: EphemeralDataContext,
+    partition: Partition,
     profile: SiteProfile,
-    staged: _Validation,
-    raw: _Validation | None,
-    share: float,
-    extraction: dict[str, Any],
-    volume: dict[str, Any],
-) -> list[_Failure]:
-    """Why the batch fails, most telling first; empty when it passes."""
-    failures = []
-    q = profile.quality
-    for validation in (raw, staged):
-        if validation is None:
-            continue
-        for o in validation.outcomes:
-            suite = o.check.suite
-            if o.error:
-                text = f"{o.check.description} errored: {' '.join(o.error.split())[:200]}"
-                failures.append(_Failure("error", suite, text))
-            elif o.success or o.check.level == "row":
-                continue
-            elif o.check.level == "drift":
-                failures.append(_Failure("drift", suite, _drift_text(o, extraction)))
-            elif o.check.level == "volume":
-                if volume.get("verdict") == "anomaly":
-                    failures.append(_Failure("volume", suite, _volume_text(o, volume)))
-            else:
-                text = f"{o.check.description} ({o.unexpected_count} of {o.element_count} rows)"
-                failures.append(_Failure("batch", suite, text))
-    if share > q.max_quarantined_share:
-        culprits = sorted(
-            (o for o in staged.outcomes if o.check.level == "row" and not o.error and o.unexpected_count),
-            key=lambda o: -o.unexpected_count,
-        )
-        failures.append(
-            _Failure(
-                "quarantine",
-                suites.STAGED,
-                f"{_pct(share)} rows quarantined (max {_pct(q.max_quarantined_share)}), failed: "
-                + ", ".join(f"{o.check.description} ({o.unexpected_count} rows)" for o in culprits),
-            )
-        )
-    return sorted(failures, key=lambda f: _KIND_ORDER[f.kind])
+    run_id: str,
+    inputs: _Inputs,
+    clock: StepClock,
+) -> _Checked:
+    raw_frame = frames.raw_frame(inputs.items) if inputs.items is not None else None
+    parameters, hosts_note = _suite_parameters(partition, profile, run_id, inputs.plan, raw_frame)
+    raw = None
+    if raw_frame is not None:
+        raw = Validation.run(context, profile, suites.RAW, raw_frame, suites.RAW_ROW_COLUMN, parameters)
+    clock.lap("raw_items_suite")
+    staged_frame = frames.staged_frame(inputs.table, profile)
+    index_column = suites.ROW_INDEX_COLUMN
+    staged = Validation.run(context, profile, suites.STAGED, staged_frame, index_column, parameters)
+    clock.lap("staged_articles_suite")
+    return _Checked(raw, staged, hosts_note)
 
 
-def _drift_text(outcome: _Outcome, extraction: dict[str, Any]) -> str:
-    what = "fallback extractions"
-    if extraction["failed"]:
-        counts = f"{extraction['fallback']} fallback, {extraction['failed']} failed"
-        what = f"fallback or failed extractions ({counts})"
-    return (
-        f"{_pct(extraction['fallback_share'], whole=True)} {what} "
-        f"(max {_pct(extraction['max_fallback_share'], whole=True)}) [{outcome.check.description}]"
-    )
-
-
-def _volume_text(outcome: _Outcome, volume: dict[str, Any]) -> str:
-    ratio = _pct(volume.get("ratio", 0.0), whole=True)
-    floor = _pct(volume["min_ratio"], whole=True)
-    return (
-        f"{volume['discovered']} articles discovered, {ratio} of the median {volume['median']:g} "
-        f"of the last {volume['history_days']} days (min {floor}) [{outcome.check.description}]"
-    )
-
-
-def _message(site: str, day_iso: str, failures: list[_Failure], docs_page: Path) -> str:
-    kinds = {f.kind for f in failures}
-    if "drift" in kinds:
-        head = f"layout drift suspected on {site} {day_iso}"
-    elif "volume" in kinds:
-        head = f"volume anomaly on {site} {day_iso}"
-    else:
-        head = f"quality gate failed for {site} {day_iso}"
-    return f"{head}: {'; '.join(_texts(failures))}; see {docs_page}"
-
-
-def _pct(share: float, whole: bool = False) -> str:
-    if whole:
-        # "83%", never "100%" for 99.6% nor "0%" for a little: what the operator reads first.
-        value = share * 100
-        rounded = math.floor(value) if value > 99 else (math.ceil(value) if value < 1 else round(value))
-        return f"{rounded}%"
-    text = f"{share * 100:.1f}".removesuffix(".0")
-    return f"{text}%"
-
-
-def _manifest_entry(outcome: _Outcome) -> dict[str, Any]:
-    result = outcome.result
-    if "observed_value" in result:
-        observed: Any = result["observed_value"]
-    else:
-        # A few failing values, cut short: they may be whole article bodies.
-        sample = [_short(v) for v in (result.get("partial_unexpected_list") or [])[:5]]
-        observed = {"unexpected_percent": result.get("unexpected_percent"), "sample": sample}
-    entry = {
-        "expectation": outcome.check.description,
-        "column": outcome.check.column,
-        "suite": outcome.check.suite,
-        "success": outcome.success and not outcome.error,
-        "observed": _jsonable(observed),
-        "unexpected_count": outcome.unexpected_count,
-        "level": outcome.check.level,
+def _suite_parameters(
+    partition: Partition,
+    profile: SiteProfile,
+    run_id: str,
+    plan: suites.VolumePlan,
+    raw_frame: pd.DataFrame | None,
+) -> tuple[dict[str, Any], str]:
+    """The suites' run-time parameters (day, volume floor, allowed hosts), and where the
+    hosts came from."""
+    hosts, hosts_note = frames.crawl_hosts(partition, profile, run_id)
+    if hosts is None and raw_frame is not None:
+        # Unknown: the check then passes by construction, and the manifest says why.
+        hosts = sorted({h for h in raw_frame[suites.URL_HOST_COLUMN] if h})
+    parameters = {
+        **suites.day_parameters(partition.day.isoformat()),
+        **suites.volume_parameters(plan),
+        **suites.hosts_parameters(hosts or profile.hosts),
     }
-    if outcome.error:
-        entry["error"] = outcome.error
-    return entry
+    return parameters, hosts_note
 
 
-def _short(value: Any, limit: int = 200) -> Any:
-    if isinstance(value, str) and len(value) > limit:
-        return value[: limit - 1] + "…"
-    return value
+# -- interpret -------------------------------------------------------------------------
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, bool | str) or value is None:
-        return value
-    if hasattr(value, "item"):  # numpy scalar
-        value = value.item()
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
-    if isinstance(value, int):
-        return value
-    return str(value)
+@dataclass(frozen=True)
+class _Judgement:
+    """What the results mean: rows quarantined, the summaries, the batch verdict."""
+
+    quarantine: Quarantine
+    extraction: dict[str, Any]
+    volume: dict[str, Any]
+    verdict: Verdict
+
+    @classmethod
+    def of(
+        cls, partition: Partition, profile: SiteProfile, inputs: _Inputs, checked: _Checked, override: bool
+    ) -> _Judgement:
+        quarantine = quarantine_rows(checked.staged.outcomes, inputs.table.column("error").to_pylist())
+        extraction = extraction_summary(inputs.table, profile)
+        volume = volume_summary(inputs.plan, checked.raw, inputs.items, partition)
+        failures = batch_failures(profile, checked.staged, checked.raw, quarantine.share, extraction, volume)
+        return cls(quarantine, extraction, volume, Verdict(failures, override))
 
 
-# -- output --------------------------------------------------------------------
+# -- the manifest ----------------------------------------------------------------------
 
 
-def _write_quarantine(partition: Partition, rows: pa.Table, reasons: list[list[str]]) -> None:
-    table = rows.append_column(QUARANTINE_SCHEMA.field("reasons"), pa.array(reasons, pa.list_(pa.string())))
-    with atomic_path(partition.quarantined_articles) as tmp:
-        pq.write_table(table.cast(QUARANTINE_SCHEMA), tmp)
+def _manifest(
+    partition: Partition,
+    profile: SiteProfile,
+    run_id: str,
+    inputs: _Inputs,
+    checked: _Checked,
+    judged: _Judgement,
+    links: DocsLinks,
+    clock: StepClock,
+) -> ValidationManifest:
+    verdict, quarantine, items = judged.verdict, judged.quarantine, inputs.items
+    day_iso = partition.day.isoformat()
+    return ValidationManifest(
+        site=partition.site,
+        day=day_iso,
+        run_id=run_id,
+        success=verdict.success,
+        gate=verdict.gate,
+        override=verdict.override,
+        overridden=verdict.overridden,
+        loadable=verdict.loadable,
+        rows=quarantine.total,
+        passed=quarantine.passed,
+        quarantined=quarantine.count,
+        quarantined_share=round(quarantine.share, 4),
+        max_quarantined_share=profile.quality.max_quarantined_share,
+        failures=verdict.texts,
+        blocked_by=verdict.blocked_by,
+        message=message(partition.site, day_iso, verdict.failures, links.page) if verdict.failures else None,
+        extraction=judged.extraction,
+        volume=judged.volume,
+        publications=publication_summary(inputs.table, checked.staged.frame),
+        raw_items={
+            "path": str(partition.raw_items),
+            "rows": len(items) if items is not None else None,
+            "success": None if checked.raw is None else verdict.suite_passed(suites.RAW),
+            "note": None if items is not None else frames.missing_raw_note(partition.raw_items),
+            "allowed_hosts": checked.hosts_note,
+        },
+        validated_path=str(partition.validated_articles) if verdict.loadable else None,
+        quarantine_path=str(partition.quarantined_articles),
+        docs_path=str(links.page),
+        docs_pages={suite: str(page) for suite, page in links.pages.items()},
+        docs_index=str(links.index),
+        docs_root=str(links.root),
+        seconds=clock.total(),
+        timings=dict(clock.laps),
+        # Raw-items results first: the order the suites ran in, and the seq in the warehouse.
+        expectations=[expectation_entry(o) for v in checked.ran for o in v.outcomes],
+    )

@@ -24,7 +24,7 @@ Each check has a level, which says what its failure does:
   fewer articles discovered than the site's recent median).
 
 The suites validate *validation frames* derived from the partition (see
-``quality.gate``): the columns the checks need, dates as ISO strings so that they
+``quality.frames``): the columns the checks need, dates as ISO strings so that they
 compare exactly with the logical day, plus the derived columns named below.
 """
 
@@ -37,8 +37,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from pipeline.profiles import QualityThresholds, SiteProfile
-from transforms.text import BOILERPLATE_LABELS, BOILERPLATE_PHRASES, BOILERPLATE_PREFIXES, clean_text
+from core.boilerplate import load_wording
+from core.profiles import QualityThresholds, SiteProfile
+from core.text import clean_text
 
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuite
@@ -146,16 +147,18 @@ def _phrase_pattern(phrase: str) -> str:
 
 
 def boilerplate_regexes(languages: Sequence[str]) -> list[str]:
-    """Regexes (searched in title and body) that find site furniture, from ``transforms.text``.
+    """Regexes (searched in title and body) that find site furniture, from the family's wording
+    (``profiles/family/boilerplate.yaml``, the same data the transforms filter with).
 
     The long widget phrases of every language are searched (they never occur in
     prose, and tickers mix languages); the short prefixes ("Lire aussi") and
     whole-block labels ("Publicité") of the profile's languages only, at the start
     of a block or as a whole block (the body's blocks are its lines).
     """
-    phrases = sorted({_phrase_pattern(p) for group in BOILERPLATE_PHRASES.values() for p in group})
-    prefixes = sorted({_phrase_pattern(p) for lang in languages for p in BOILERPLATE_PREFIXES.get(lang, ())})
-    labels = sorted({_phrase_pattern(p) for lang in languages for p in BOILERPLATE_LABELS.get(lang, ())})
+    wording = load_wording()
+    phrases = sorted({_phrase_pattern(p) for group in wording.phrases.values() for p in group})
+    prefixes = sorted({_phrase_pattern(p) for lang in languages for p in wording.prefixes.get(lang, ())})
+    labels = sorted({_phrase_pattern(p) for lang in languages for p in wording.labels.get(lang, ())})
     regexes = [f"(?i)(?:{'|'.join(phrases)})"] if phrases else []
     if prefixes:
         regexes.append(rf"(?im)^[ :.!|–—-]*(?:{'|'.join(prefixes)})(?!\w)")

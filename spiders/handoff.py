@@ -8,7 +8,7 @@ import json
 from dataclasses import fields
 from pathlib import Path
 
-from pipeline.settings import Settings
+from core.settings import Settings
 
 
 def settings_to_json(settings: Settings) -> str:

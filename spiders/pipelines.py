@@ -11,7 +11,7 @@ from pathlib import Path
 
 from scrapy.exceptions import NotConfigured
 
-from pipeline.records import PageFailure, RawItem
+from core.records import PageFailure, RawItem
 
 
 class _JsonLinesFile:

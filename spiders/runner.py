@@ -14,11 +14,12 @@ from datetime import UTC, date, datetime
 
 from scrapy.crawler import CrawlerProcess
 
-from pipeline.partitions import Partition, write_json_atomic
-from pipeline.profiles import load_profile
-from pipeline.rawzone import index_archived
-from pipeline.records import RawItem
-from pipeline.settings import Settings
+from core.manifests import CrawlManifest, write_manifest
+from core.partitions import Partition
+from core.profiles import load_profile
+from core.rawzone import index_archived
+from core.records import RawItem
+from core.settings import Settings
 from spiders.aggregator import AggregatorSpider
 from spiders.handoff import settings_from_json
 from spiders.settings import scrapy_settings
@@ -32,7 +33,7 @@ def crawl_partition(
     *,
     refresh: bool = False,
     last_ids: dict[str, int] | None = None,
-) -> dict:
+) -> CrawlManifest:
     profile = load_profile(settings.profiles_dir, site, settings.base_url_overrides.get(site))
     partition = Partition(site, day, settings.data_dir)
     log_file = partition.raw_dir / "logs" / f"{run_id}.log"
@@ -75,34 +76,35 @@ def crawl_partition(
             f"crawl of {site} {day} incomplete: {len(spider.discovery_failures)} discovery page(s) failed, "
             f"first {first}: {reasons.get(first, 'see failures.jsonl')}"
         )
-    manifest = {
-        "site": site,
-        "logical_date": day.isoformat(),
-        "run_id": run_id,
-        "status": "failed" if error else "complete",
-        "error": error,
-        "discovered": len(items),
-        "fetched": len(items) - len(failed),
-        "failed": len(failed),
-        "pages_fetched": stats.get("response_received_count", 0),
-        "reused": sum(1 for item in items if item.reused_from_run),
-        "discovered_by": dict(Counter(item.discovered_by for item in items)),
-        "source_followed": sum(1 for item in items if item.source_url),
-        "source_failed": sum(1 for item in items if item.source_error),
-        "selector_misses": stats.get("pressetl/selector_misses", 0),
-        "offsite_blocked": stats.get("pressetl/offsite_blocked", 0),
-        "retries": stats.get("retry/count", 0),
-        "backoff_seconds": round(stats.get("pressetl/retry/backoff_seconds", 0.0), 3),
-        "strategies": list(profile.discovery.strategies),
-        "refresh": refresh,
-        "bytes_fetched": stats.get("downloader/response_bytes", 0),
-        "finish_reason": stats.get("finish_reason"),
-        "warc_file": f"warc/{run_id}.warc.gz",
-        "log_file": str(log_file.relative_to(partition.raw_dir)),
-        "started_at": started_at.isoformat(),
-        "finished_at": datetime.now(UTC).isoformat(),
-    }
-    write_json_atomic(partition.crawl_manifest, manifest)
+    manifest = CrawlManifest(
+        site=site,
+        logical_date=day,
+        run_id=run_id,
+        status="failed" if error else "complete",
+        error=error,
+        discovered=len(items),
+        fetched=len(items) - len(failed),
+        failed=len(failed),
+        pages_fetched=stats.get("response_received_count", 0),
+        reused=sum(1 for item in items if item.reused_from_run),
+        discovered_by=dict(Counter(item.discovered_by for item in items)),
+        source_followed=sum(1 for item in items if item.source_url),
+        source_failed=sum(1 for item in items if item.source_error),
+        selector_misses=stats.get("pressetl/selector_misses", 0),
+        offsite_blocked=stats.get("pressetl/offsite_blocked", 0),
+        retries=stats.get("retry/count", 0),
+        backoff_seconds=round(stats.get("pressetl/retry/backoff_seconds", 0.0), 3),
+        strategies=list(profile.discovery.strategies),
+        refresh=refresh,
+        bytes_fetched=stats.get("downloader/response_bytes", 0),
+        finish_reason=stats.get("finish_reason"),
+        hosts=sorted(profile.hosts),
+        warc_file=f"warc/{run_id}.warc.gz",
+        log_file=str(log_file.relative_to(partition.raw_dir)),
+        started_at=started_at,
+        finished_at=datetime.now(UTC),
+    )
+    write_manifest(partition.crawl_manifest, manifest)
     return manifest
 
 
@@ -120,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest = crawl_partition(
         settings, args.site, args.date, args.run_id, refresh=args.refresh, last_ids=last_ids
     )
-    print(json.dumps({"manifest": manifest}), flush=True)
+    print(json.dumps({"manifest": manifest.model_dump(mode="json")}), flush=True)
     return 0
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-from pipeline.partitions import Partition
-from pipeline.profiles import SiteProfile
-from pipeline.settings import Settings
+from core.partitions import Partition
+from core.profiles import SiteProfile
+from core.settings import Settings
 
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 # Exponential backoff between retries (spiders.retry); Retry-After wins when longer, up to the cap.

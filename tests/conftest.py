@@ -4,6 +4,7 @@ and a fresh PostgreSQL database per test session (server at 127.0.0.1:5432)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from devsite import Faults, World, serve
-from pipeline.settings import Settings
 
 # Airflow reads its configuration when first imported: point it at a throwaway home first.
 _AIRFLOW_HOME = tempfile.mkdtemp(prefix="pressetl-airflow-")
@@ -56,12 +57,40 @@ def served():
         server.__exit__(None, None, None)
 
 
-def make_settings(data_dir: Path, base_url: str | None, warehouse_url: str | None = None) -> Settings:
-    settings = Settings.from_env(
-        environ={},
-        data_dir=data_dir,
-        warehouse_url=warehouse_url or f"duckdb:///{data_dir / 'warehouse.duckdb'}",
-    )
+_MIGRATED_DUCKDB: list[Path] = []  # one migrated warehouse file per session, copied for each test
+
+
+def migrated_warehouse(warehouse_url: str) -> str:
+    """The warehouse at ``warehouse_url`` with the schema at head, as ``pressetl db upgrade``
+    leaves it (stages never migrate). A DuckDB file is a copy of one migrated per session."""
+    from sqlalchemy.engine import make_url
+
+    from warehouse.migrate import upgrade
+
+    url = make_url(warehouse_url)
+    if url.get_backend_name() != "duckdb":
+        upgrade(warehouse_url)
+        return warehouse_url
+    target = Path(url.database)
+    if not target.exists():
+        if not _MIGRATED_DUCKDB:
+            template = Path(tempfile.mkdtemp(prefix="pressetl-wh-")) / "warehouse.duckdb"
+            upgrade(f"duckdb:///{template}")
+            _MIGRATED_DUCKDB.append(template)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_MIGRATED_DUCKDB[0], target)
+    return warehouse_url
+
+
+def make_settings(
+    data_dir: Path, base_url: str | None, warehouse_url: str | None = None, *, migrate: bool = True
+) -> Settings:
+    """Settings for a test: devsite as the site, no politeness delays, the warehouse migrated
+    (``migrate=False``: a warehouse nobody has set up yet)."""
+    warehouse_url = warehouse_url or f"duckdb:///{data_dir / 'warehouse.duckdb'}"
+    if migrate:
+        migrated_warehouse(warehouse_url)
+    settings = Settings.from_env(environ={}, data_dir=data_dir, warehouse_url=warehouse_url)
     settings = replace(settings, polite=False)  # devsite is ours: no politeness delays in tests
     return settings.with_base_url(SITE, base_url) if base_url else settings
 

@@ -38,7 +38,8 @@ import pytest
 from conftest import PG_ADMIN_URL, SITE, TODAY
 
 from devsite import World, serve
-from pipeline.orchestration import host_pool, logical_day, pool_definitions
+from pipeline.orchestration import host_pool, pool_definitions
+from pipeline.schedule import logical_day
 
 pytestmark = [pytest.mark.airflow_e2e, pytest.mark.timeout(900)]
 
@@ -285,6 +286,10 @@ def airflow(tmp_path_factory) -> Iterator[Airflow]:
         pools_file = home / "pools.json"
         pools_file.write_text(json.dumps(pool_definitions(profiles, env)))
         af.cli("pools", "import", str(pools_file))
+        # The warehouse schema, as the init job sets it up: stages never migrate.
+        subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", "db", "upgrade"], env=env, check=True, capture_output=True
+        )
 
         stack.callback(af.stop)
         af.start("api-server", "api-server", "--host", "127.0.0.1", "--port", str(port))

@@ -11,7 +11,7 @@ import typer
 from conftest import SITE
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from pipeline.cli.main import app
 
 PAGES = Path(__file__).parent / "pages"
 runner = CliRunner()
@@ -110,6 +110,8 @@ def test_run_then_status_through_the_cli(tmp_path, world, devsite_url):
     from warehouse.ledger import ledger
 
     data_dir = tmp_path / "data"
+    upgrade = runner.invoke(app, ["--data-dir", str(data_dir), "db", "upgrade"])
+    assert upgrade.exit_code == 0, upgrade.output
     result = runner.invoke(
         app,
         [
@@ -148,6 +150,7 @@ def test_run_then_status_through_the_cli(tmp_path, world, devsite_url):
 
 def test_status_exits_non_zero_when_the_last_run_failed(tmp_path):
     data_dir = tmp_path / "data"
+    assert runner.invoke(app, ["--data-dir", str(data_dir), "db", "upgrade"]).exit_code == 0
     result = runner.invoke(
         app,
         [
@@ -169,10 +172,75 @@ def test_status_exits_non_zero_when_the_last_run_failed(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args",
-    [["run", "--site", "nosuch", "--date", "2011-02-10"], ["run", "--site", SITE, "--date", "10/02/2011"]],
+    ("args", "says"),
+    [
+        (["run", "--site", "nosuch", "--date", "2011-02-10"], "nosuch"),
+        (["run", "--site", SITE, "--date", "10/02/2011"], "not a date"),
+        (["run", "--site", SITE, "--date", "2011-02-10", "--to", "2011-02-08"], "is before --date"),
+        (["reprocess", "--site", SITE, "--date", "2011-02-10", "--to", "2011-02-08"], "is before --date"),
+    ],
 )
-def test_bad_arguments_are_refused_with_a_clear_message(args, tmp_path):
+def test_bad_arguments_are_refused_with_a_clear_message(args, says, tmp_path):
     result = runner.invoke(app, ["--data-dir", str(tmp_path), *args])
     assert result.exit_code == 2
-    assert "nosuch" in result.output or "not a date" in result.output
+    assert says in " ".join(result.output.split()), result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_stage_never_migrates_the_warehouse_and_says_what_to_run(tmp_path, devsite_url):
+    """Without `pressetl db upgrade` the day is crawled, transformed and validated, and the load
+    stops at once with the command to run; nothing was migrated behind the operator's back."""
+    data_dir = tmp_path / "data"
+    args = [
+        "--data-dir",
+        str(data_dir),
+        "run",
+        "--site",
+        SITE,
+        "--date",
+        "2011-02-10",
+        "--base-url",
+        devsite_url,
+    ]
+    result = runner.invoke(app, args, env={"PRESSETL_POLITE": "0"})
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())
+    assert "load failed: warehouse schema at no revision (empty database), code expects" in output
+    assert "run `pressetl db upgrade`" in output
+    current = runner.invoke(app, ["--data-dir", str(data_dir), "db", "current"])
+    assert "no revision applied" in current.output
+    status = runner.invoke(app, ["--data-dir", str(data_dir), "status"])
+    assert status.exit_code == 2 and "pressetl db upgrade" in status.output
+
+    # After the upgrade, reprocessing the day (no network) loads it.
+    assert runner.invoke(app, ["--data-dir", str(data_dir), "db", "upgrade"]).exit_code == 0
+    again = runner.invoke(
+        app, ["--data-dir", str(data_dir), "reprocess", "--site", SITE, "--date", "2011-02-10"]
+    )
+    assert again.exit_code == 0, again.output
+
+
+def test_reprocess_of_a_day_never_crawled_fails_at_once(tmp_path):
+    data_dir = tmp_path / "data"
+    assert runner.invoke(app, ["--data-dir", str(data_dir), "db", "upgrade"]).exit_code == 0
+    result = runner.invoke(
+        app, ["--data-dir", str(data_dir), "reprocess", "--site", SITE, "--date", "2011-02-10"]
+    )
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())
+    assert "failed (crawl)" in output and "no raw zone" in output and "crawl it first" in output
+
+
+def test_a_range_shows_days_done_requests_and_time_left(tmp_path, world, devsite_url):
+    data_dir = tmp_path / "data"
+    assert runner.invoke(app, ["--data-dir", str(data_dir), "db", "upgrade"]).exit_code == 0
+    args = ["--data-dir", str(data_dir), "run", "--site", SITE, "--date", "2011-02-08", "--to", "2011-02-09"]
+    result = runner.invoke(
+        app, [*args, "--base-url", devsite_url], env={"PRESSETL_POLITE": "0", "COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "2/2 days" in output and "requests" in output and "ETA" in output
+    requests = int(output.split("2/2 days · ")[1].split(" requests")[0].replace(",", ""))
+    expected = sum(len(world.articles_for_day(SITE, date(2011, 2, d))) for d in (8, 9))
+    assert requests >= expected  # every article page at least, plus discovery

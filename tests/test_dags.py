@@ -17,9 +17,9 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import SITE
+from conftest import SITE, migrated_warehouse
 
-from pipeline import orchestration
+from pipeline import orchestration, schedule
 from pipeline.notify import FailureNotifier, failure_line
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,7 +106,7 @@ def test_press_reprocess_wiring(dagbag):
     dag = dagbag.dags["press_reprocess"]
     assert type(dag.timetable).__name__ == "NullTimetable"  # manual only
     assert {"sites", "from", "to", "override_quality"} <= set(dag.params)
-    chain = ["partition.transform", "partition.validate", "partition.load"]
+    chain = ["partition.check_raw_zone", "partition.transform", "partition.validate", "partition.load"]
     assert dag.get_task("plan").downstream_task_ids == set(chain)
     for upstream, downstream in zip(chain, chain[1:], strict=False):
         assert dag.get_task(upstream).downstream_task_ids == {downstream}
@@ -125,7 +125,7 @@ def test_backfill_dates_select_the_runs_the_runbook_says(dagbag):
 
     def days(first: str, last: str) -> list[date]:
         infos = dag.iter_dagrun_infos_between(parse(first), parse(last))
-        return [orchestration.logical_day(info.data_interval.start) for info in infos]
+        return [schedule.logical_day(info.data_interval.start) for info in infos]
 
     three = [date(2011, 2, 8), date(2011, 2, 9), date(2011, 2, 10)]
     assert days("2011-02-08", "2011-02-10T23:59") == three
@@ -136,7 +136,7 @@ def test_backfill_dates_select_the_runs_the_runbook_says(dagbag):
 
 def test_run_day_without_a_data_interval_is_the_last_completed_day():
     """Airflow 3's trigger form may leave the logical date empty: no data interval then."""
-    run_day = orchestration.run_day
+    run_day = schedule.run_day
     assert run_day(datetime(2024, 5, 15, 2, 0, tzinfo=CASABLANCA), None) == date(2024, 5, 15)
     assert run_day(None, datetime(2024, 5, 15, 9, 30, tzinfo=CASABLANCA)) == date(2024, 5, 14)
     assert run_day(None, datetime(2024, 5, 15, 1, 30, tzinfo=CASABLANCA)) == date(2024, 5, 13)
@@ -252,7 +252,7 @@ def test_site_aggregators_reads_only_the_aggregator_and_survives_a_broken_profil
 
 
 def test_plan_sites_groups_by_host_and_names_unknown_sites(tmp_path, monkeypatch):
-    from pipeline.profiles import ProfileError
+    from core.profiles import ProfileError
 
     for name in (SITE, "djazairess-fr"):
         if (ROOT / "profiles" / f"{name}.yaml").is_file():
@@ -280,28 +280,44 @@ def test_reprocess_partitions(monkeypatch):
         orchestration.reprocess_partitions([SITE], "2011-02-08", "2011-02-10", limit=2)
 
 
-def test_reprocess_only_reuses_the_raw_zone_or_says_it_is_missing(tmp_path, monkeypatch):
-    from pipeline.partitions import Partition, write_json_atomic
+def test_reprocess_reuses_the_raw_zone_or_says_it_is_missing(tmp_path):
+    from datetime import UTC, datetime
 
-    monkeypatch.setenv("PRESSETL_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("PRESSETL_WAREHOUSE_URL", f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
-    day = date(2011, 2, 9)
-    with pytest.raises(orchestration.RawZoneMissing, match="no raw zone for maghress-fr 2011-02-09"):
-        orchestration.run_stage("crawl", SITE, day, "run-1", reprocess_only=True)
-    partition = Partition(SITE, day, tmp_path)
-    write_json_atomic(
-        partition.crawl_manifest,
-        {
-            "status": "complete",
-            "discovered": 3,
-            "fetched": 3,
-            "failed": 0,
-            "pages_fetched": 5,
-            "run_id": "r0",
-        },
+    from core.errors import RawZoneMissing
+    from core.manifests import CrawlManifest, write_manifest
+    from core.partitions import Partition
+    from core.settings import Settings
+    from pipeline.runner import StageOptions, run_stage
+
+    settings = Settings.from_env(
+        environ={}, data_dir=tmp_path, warehouse_url=f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     )
-    summary = orchestration.run_stage("crawl", SITE, day, "run-2", reprocess_only=True)
+    day = date(2011, 2, 9)
+    reprocess = StageOptions(reprocess=True)
+    with pytest.raises(RawZoneMissing, match="reprocess of maghress-fr 2011-02-09: no raw zone"):
+        run_stage(settings, "crawl", SITE, day, "run-1", reprocess)
+    partition = Partition(SITE, day, tmp_path)
+    now = datetime.now(UTC)
+    write_manifest(
+        partition.crawl_manifest,
+        CrawlManifest(
+            site=SITE,
+            logical_date=day,
+            run_id="r0",
+            status="complete",
+            discovered=3,
+            fetched=3,
+            failed=0,
+            pages_fetched=5,
+            warc_file="warc/r0.warc.gz",
+            log_file="logs/r0.log",
+            started_at=now,
+            finished_at=now,
+        ),
+    )
+    summary = run_stage(settings, "crawl", SITE, day, "run-2", reprocess)
     assert summary["reused_raw_zone"] is True and summary["discovered"] == 3
+    assert summary["run_id"] == "r0" and summary["crawl_status"] == "complete"
 
 
 def test_pools_command_prints_what_airflow_pools_import_reads(monkeypatch):
@@ -324,8 +340,8 @@ def test_pools_command_prints_what_airflow_pools_import_reads(monkeypatch):
 def test_retry_policy_fails_at_once_only_when_a_retry_cannot_help():
     from airflow.sdk import RetryAction
 
-    from pipeline.errors import CrawlError, LoadError
-    from pipeline.profiles import ProfileError
+    from core.errors import CrawlError, LoadError, RawZoneMissing, WarehouseSchemaError
+    from core.profiles import ProfileError
     from quality.errors import QualityGateError
 
     policy = orchestration.retry_policy()
@@ -336,7 +352,8 @@ def test_retry_policy_fails_at_once_only_when_a_retry_cannot_help():
     assert action(QualityGateError("quality gate failed for maghress-fr 2011-02-09")) == RetryAction.FAIL
     assert action(ProfileError("profiles/x.yaml: missing key 'hosts'")) == RetryAction.FAIL
     assert action(LoadError("no validated batch")) == RetryAction.FAIL
-    assert action(orchestration.RawZoneMissing("no raw zone")) == RetryAction.FAIL
+    assert action(RawZoneMissing("no raw zone")) == RetryAction.FAIL
+    assert action(WarehouseSchemaError("warehouse schema at 0001")) == RetryAction.FAIL
     assert action(CrawlError("maghress-fr: 503 on /fr/")) == RetryAction.DEFAULT  # site down: back off
     assert action(OSError("connection reset")) == RetryAction.DEFAULT
 
@@ -459,7 +476,7 @@ def _warehouse_rows(url: str) -> tuple[list, list]:
 
 def test_dag_runs_load_the_day_and_reprocess_rebuilds_it(dagbag, world, devsite_url, tmp_path, monkeypatch):
     data_dir = tmp_path / "data"
-    warehouse = f"duckdb:///{data_dir / 'warehouse.duckdb'}"
+    warehouse = migrated_warehouse(f"duckdb:///{data_dir / 'warehouse.duckdb'}")  # `pressetl db upgrade`
     monkeypatch.setenv("PRESSETL_DATA_DIR", str(data_dir))
     monkeypatch.setenv("PRESSETL_WAREHOUSE_URL", warehouse)
     monkeypatch.setenv("PRESSETL_BASE_URL_MAGHRESS_FR", devsite_url)

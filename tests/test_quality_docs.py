@@ -1,5 +1,6 @@
-"""The Data Docs in a real browser: headless Chromium (Debian's ``chromium``) opens the
-index, finds the latest validation, opens its page, and takes screenshots."""
+"""The Data Docs (``quality.docs``): every run listed in the site's and the root index, and,
+in a real browser, headless Chromium (Debian's ``chromium``) opening the index, finding the
+latest validation, opening its page, and taking screenshots."""
 
 from __future__ import annotations
 
@@ -12,13 +13,23 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from test_quality import BASE_URL, DAY, ROOT, SITE, article, raw_items, stage, validate
+from test_quality_support import BASE_URL, DAY, ROOT, SITE, article, raw_items, site_profile, stage, validate
 
-from pipeline.partitions import docs_dir
-from pipeline.profiles import load_profile
+from core.partitions import docs_dir
+from core.profiles import load_profile
 from quality.errors import QualityGateError
 
 CHROMIUM = os.environ.get("PRESSETL_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def profile():
+    return site_profile()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
 
 
 @pytest.fixture
@@ -93,3 +104,54 @@ def test_data_docs_show_the_latest_validation(tmp_path, chromium):
         target = Path(os.environ["PRESSETL_SCREENSHOTS"])
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy(tmp_path / "data-docs.png", target / "data-docs.png")
+
+
+# -- the indexes, read as files ---------------------------------------------------------
+
+
+def test_data_docs_list_every_run(data_dir, profile):
+    first = stage(data_dir, [article(i) for i in range(5)])
+    next_day = DAY + timedelta(days=1)
+    second = stage(
+        data_dir, [article(i, logical_date=next_day, published_date=next_day) for i in range(5)], next_day
+    )
+
+    m1 = validate(first, profile, run_id="scheduled__2011-02-10T01:00:00+00:00")
+    m2 = validate(second, profile, run_id="backfill-run-42")
+
+    root = docs_dir(data_dir) / "index.html"
+    assert f'href="{SITE}/index.html"' in root.read_text()
+    index = docs_dir(data_dir) / SITE / "index.html"
+    assert m1["docs_index"] == m2["docs_index"] == str(index)
+    html = index.read_text()
+    assert "backfill-run-42" in html and "scheduled__2011-02-10T01:00:00+00:00" in html
+    assert "2011-02-09" in html and "2011-02-10" in html
+    for manifest in (m1, m2):
+        page = Path(manifest["docs_path"])
+        assert page.is_file() and page.is_relative_to(docs_dir(data_dir) / SITE / "validations")
+        assert page.name == f"{manifest['day']}.html"
+        assert f"{SITE}/{manifest['day']}" in page.read_text()  # the partition, as the data asset
+        assert "values must not be null" in page.read_text()
+
+
+def test_root_index_lists_the_latest_validations_first(data_dir, profile):
+    first = stage(data_dir, [article(i) for i in range(5)])
+    validate(first, profile, run_id="run-a")
+    next_day = DAY + timedelta(days=1)
+    second = stage(
+        data_dir,
+        [article(i, logical_date=next_day, published_date=next_day, extraction="fallback") for i in range(5)],
+        next_day,
+    )
+    with pytest.raises(QualityGateError):
+        validate(second, profile, run_id="run-b")
+
+    root = docs_dir(data_dir) / "index.html"
+    html = root.read_text()
+    rows = html.split("<tbody>")[1].split("</tbody>")[0].strip().splitlines()
+    assert len(rows) == 2
+    assert 'data-day="2011-02-10" data-run-id="run-b"' in rows[0] and 'class="failed"' in rows[0]
+    assert "layout drift suspected on maghress-fr 2011-02-10" in rows[0]
+    assert 'data-day="2011-02-09" data-run-id="run-a"' in rows[1] and 'class="passed"' in rows[1]
+    for href in re.findall(r'href="([^"]+)"', html):
+        assert (root.parent / unquote(href)).is_file(), href

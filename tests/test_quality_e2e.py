@@ -17,10 +17,10 @@ from conftest import SITE, make_settings
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from core.partitions import Partition, read_json
 from devsite import Faults, World
-from pipeline.cli import app
-from pipeline.partitions import Partition, read_json
-from pipeline.runner import run_days, run_partition
+from pipeline.cli.main import app
+from pipeline.runner import StageOptions, run_days, run_partition
 from warehouse.engine import make_engine
 from warehouse.ledger import ledger
 
@@ -60,7 +60,7 @@ def test_layout_drift_blocks_the_batch_and_the_warehouse_is_unchanged(tmp_path, 
     assert before
 
     drifted = settings.with_base_url(SITE, served(World(today=TODAY, faults=Faults(drift=True))))
-    result = run_partition(drifted, SITE, DAY, "drift-run", refresh=True)
+    result = run_partition(drifted, SITE, DAY, "drift-run", StageOptions(refresh=True))
 
     assert (result.status, result.failed_stage) == ("failed", "validate")
     assert result.error.startswith(

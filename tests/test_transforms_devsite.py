@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.profiles import load_profile_file
-from pipeline.records import RawItem
+from core.profiles import load_profile_file
+from core.records import RawItem
 from transforms.article import build_article
 
 article_page = pytest.importorskip("devsite.article_page").article_page

@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.profiles import SiteProfile, load_profile_file
-from transforms.extract import Block, ExtractedPage, extract_generic, extract_with_profile
+from core.profiles import SiteProfile, load_profile_file
+from transforms.blocks import Block, ExtractedPage
+from transforms.extract import extract_with_profile
+from transforms.generic import extract_generic
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = Path(__file__).resolve().parent / "pages"

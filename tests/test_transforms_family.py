@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pipeline.profiles import SiteProfile, load_profile_file
-from pipeline.records import ARTICLE_SCHEMA, RawItem
+from core.profiles import SiteProfile, load_profile_file
+from core.records import ARTICLE_SCHEMA, RawItem
 from transforms.article import build_article
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.text import clean_text
 from transforms.hashing import content_hash
-from transforms.text import clean_text
 
 
 def test_value_is_pinned() -> None:

@@ -20,11 +20,10 @@ from transforms.near_duplicates import (
     estimated_jaccard,
     minhash_values,
     optimal_bands,
-    shingle_hashes,
     signature,
     signatures,
-    story_tokens,
 )
+from transforms.shingles import shingle_hashes
 
 PARAMS = NearDuplicateParams()
 
@@ -101,13 +100,6 @@ def test_the_index_finds_the_candidates_minhashlsh_finds() -> None:
     assert index.candidate_pairs == 0  # nothing clustered until asked
     index.assignment("0")
     assert index.candidate_pairs >= sum(len(found) - 1 for found in ours.values()) // 2
-
-
-def test_tokens_fold_case_arabic_variants_and_digits() -> None:
-    assert story_tokens("Le MINISTRE") == story_tokens("le ministre")
-    assert story_tokens("أعلن الإتحاد ٢٠٢٤") == story_tokens("اعلن الاتحاد 2024")
-    assert story_tokens("مـدرسـة") == story_tokens("مدرسة")  # tatweel
-    assert story_tokens(None) == []
 
 
 def test_copies_of_a_story_are_similar_and_unrelated_texts_are_not() -> None:

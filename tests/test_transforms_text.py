@@ -6,7 +6,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from transforms.text import clean_text, is_boilerplate, word_count
+from core.text import clean_text
+from transforms.text import is_boilerplate, word_count
 
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 NBSPS = "\u00a0\u202f\u2007"

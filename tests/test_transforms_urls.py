@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pipeline.profiles import SiteProfile, load_profile_file
+from core.profiles import SiteProfile, load_profile_file
 from transforms.urls import aggregator_key, canonical_url
 
 PROFILES = Path(__file__).resolve().parents[1] / "profiles"

@@ -1,16 +1,14 @@
-"""warehouse/ at scale, in real child processes: a load killed midway, and memory.
+"""warehouse/ at scale, in a real child process: a load's memory does not grow with the partition.
 
-Both run on DuckDB and PostgreSQL (the fixtures of ``test_warehouse``). The child
-is this file run as a script (see the bottom), so that a SIGKILL hits a process
-that really is inside its load transaction, and RSS is measured in a process
-that did nothing else.
+Runs on DuckDB and PostgreSQL (the fixtures of ``test_warehouse_support``). The child is
+this file run as a script (see the bottom), so that RSS is measured in a process that
+did nothing else. ``big_partition`` also feeds the big kill test
+(``test_warehouse_loader_kill``).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -22,35 +20,23 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 if __name__ != "__main__":
-    import pytest
-    import sqlalchemy as sa
+    import test_warehouse_support as support
     from sqlalchemy import Engine
-    from test_warehouse import (  # noqa: F401  (fixtures)
-        DAY,
-        SITE,
-        T0,
-        T1,
-        T2,
-        data_dir,
-        engine,
-        failure,
-        partition,
-        pg_database,
-        rows,
-        wh_url,
+    from test_warehouse_support import DAY, SITE, partition, rows
+
+    # The fixtures these tests take.
+    data_dir, engine, pg_database, wh_url = (
+        support.data_dir,
+        support.engine,
+        support.pg_database,
+        support.wh_url,
     )
 
-    from warehouse.fingerprint import fingerprints
-    from warehouse.loader import load_partition
-
-from pipeline.partitions import Partition
-from pipeline.records import ARTICLE_SCHEMA, LedgerCounts, PageFailure
+from core.partitions import Partition
+from core.records import ARTICLE_SCHEMA, LedgerCounts
 
 HERE = Path(__file__).resolve()
-PREVIOUS_ROWS = 2_000
-KILL_ROWS = 50_000
 MEMORY_ROWS = 20_000
-APP_NAME = "pressetl-kill-test"
 PARAGRAPH = (
     "Le ministre a présenté mardi à Rabat le programme national de développement des énergies "
     "renouvelables, qui prévoit des investissements de plusieurs milliards de dirhams. "
@@ -116,84 +102,6 @@ def run_child(*args: str, timeout: float = 120) -> str:
 # ------------------------------------------------------------------------ tests
 
 if __name__ != "__main__":
-
-    def _backends(url: str) -> list[tuple[Any, str]]:
-        probe = sa.create_engine(url)
-        try:
-            with probe.connect() as conn:
-                return list(
-                    conn.execute(
-                        sa.text(
-                            "SELECT xact_start, state FROM pg_stat_activity WHERE application_name = :app"
-                        ),
-                        {"app": APP_NAME},
-                    )
-                )
-        finally:
-            probe.dispose()
-
-    def test_a_load_killed_midway_leaves_the_previous_state(
-        wh_url: str, engine: Engine, data_dir: Path
-    ) -> None:
-        part = partition(data_dir)
-        # The previous state: the day loaded once, with its failures.
-        big_partition(part, PREVIOUS_ROWS, edition="v1")
-        part.raw_dir.mkdir(parents=True, exist_ok=True)
-        part.failures.write_text(
-            PageFailure(site=SITE, logical_date=DAY, **failure(1)).model_dump_json() + "\n", encoding="utf-8"
-        )
-        counts = LedgerCounts(PREVIOUS_ROWS + 1, PREVIOUS_ROWS, failed=1)
-        load_partition(engine, part, "run-1", counts, T0, finished_at=T1)
-        before = fingerprints(engine)
-        assert before["page_failures"].rows == 1
-        engine.dispose()  # a DuckDB file takes one process at a time
-
-        # A re-crawl of the day found far more, and new texts for what was there.
-        big_partition(part, KILL_ROWS, edition="v2")
-        url = wh_url if "duckdb" in wh_url else f"{wh_url}?application_name={APP_NAME}"
-        proc = subprocess.Popen(
-            child("load", url, str(data_dir), SITE, DAY.isoformat(), "run-2"),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            for line in proc.stdout:
-                if line.startswith("in transaction: 10000 rows"):
-                    break
-            else:
-                pytest.fail(f"the child ended before its transaction: {proc.stderr.read()}")
-            if "postgresql" in wh_url:
-                [(xact_start, state)] = _backends(wh_url)
-                assert xact_start is not None and state in ("active", "idle in transaction")
-            os.kill(proc.pid, signal.SIGKILL)
-            assert proc.wait(timeout=30) == -signal.SIGKILL
-        finally:
-            proc.kill()
-            proc.stdout.close()
-            proc.stderr.close()
-        if "postgresql" in wh_url:
-            deadline = time.monotonic() + 30
-            while _backends(wh_url) and time.monotonic() < deadline:
-                time.sleep(0.05)  # the server rolls the dead session back
-
-        assert fingerprints(engine) == before
-
-        # The re-run completes.
-        counts = LedgerCounts(KILL_ROWS, KILL_ROWS)
-        result = load_partition(engine, part, "run-2", counts, T2, finished_at=T2)
-        assert (result.loaded, result.reconciles) == (KILL_ROWS, True)
-        with engine.connect() as conn:
-            count = {
-                table: conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
-                for table in ("articles", "article_versions", "page_failures", "crawl_runs")
-            }
-        assert count == {
-            "articles": KILL_ROWS,
-            "article_versions": KILL_ROWS + PREVIOUS_ROWS,  # the first 2,000 have a second text
-            "page_failures": 0,
-            "crawl_runs": 2,
-        }
 
     def test_loading_does_not_hold_the_partition_in_memory(
         wh_url: str, engine: Engine, data_dir: Path
@@ -273,9 +181,7 @@ def _memory(url: str, data_dir: str, site: str, day: str, batch_rows: str) -> No
 
 if __name__ == "__main__":
     mode, *arguments = sys.argv[1:]
-    if mode == "load":
-        _load(*arguments)
-    elif mode == "memory":
+    if mode == "memory":
         _memory(*arguments)
     else:
         raise SystemExit(f"unknown mode {mode!r}")

@@ -2,11 +2,13 @@
 
 ``article.build_article`` is the entry point (the stage calls its halves,
 ``draft_article`` and ``finish_articles``); ``extract`` reads the page (profile
-selectors, the generic extractor of ``generic`` only on layout drift), ``text``
-cleans and filters boilerplate, ``dates`` reads publication lines and dates,
-``urls`` canonicalises, ``hashing`` fingerprints, ``publications`` resolves
-slugs and names against ``data/publications.yaml``, ``language`` detects the
-language, ``near_duplicates`` signs and clusters stories. No I/O but reading
-the shipped data file, no clock, no network. ``synthetic`` writes raw
-partitions for tests and benchmarks; the pipeline never imports it.
+selectors, the generic extractor of ``generic`` only on layout drift), both
+returning ``blocks.ExtractedPage`` and cutting text with ``blocks.BlockCollector``;
+``text`` cleans and filters boilerplate, ``core.dates`` reads publication lines
+and dates, ``urls`` canonicalises, ``hashing`` fingerprints, ``publications``
+resolves slugs and names against ``data/publications.yaml``, ``language``
+detects the language, ``shingles`` hashes a story's words and
+``near_duplicates`` signs and clusters stories. No I/O but reading the shipped
+data file, no clock, no network. Raw partitions for tests and benchmarks are
+written by ``devsite.partitions``.
 """

@@ -11,14 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.profiles import SiteProfile
-from pipeline.records import ARTICLE_SCHEMA, RawItem
-from transforms.dates import check_published, parse_date
-from transforms.extract import Block, ExtractedPage, extract_generic, extract_with_profile
+from core.dates import check_published, parse_date
+from core.profiles import SiteProfile
+from core.records import ARTICLE_SCHEMA, RawItem
+from core.text import clean_text, one_line
+from transforms.blocks import Block, ExtractedPage
+from transforms.extract import extract_with_profile
+from transforms.generic import extract_generic
 from transforms.hashing import content_hash
 from transforms.language import LanguageRequest, LanguageResult, detect_languages
 from transforms.publications import resolve_publication
-from transforms.text import clean_text, word_count
+from transforms.text import word_count
 from transforms.urls import aggregator_key, canonical_url
 
 ARTICLE_COLUMNS: tuple[str, ...] = tuple(ARTICLE_SCHEMA.names)
@@ -107,14 +110,14 @@ def finish_articles(drafts: list[ArticleDraft]) -> list[dict[str, Any]]:
             publication_is_new=publication.is_new,
         )
         if problems:
-            row["error"] = _one_line("; ".join(problems))
+            row["error"] = one_line(clean_text("; ".join(problems)), _MAX_ERROR_CHARS)
         rows.append(row)
     return rows
 
 
 def _failed(raw: RawItem, profile: SiteProfile, reason: str) -> ArticleDraft:
     row = _identity(raw, profile)
-    row.update(extraction="failed", error=_one_line(reason))
+    row.update(extraction="failed", error=one_line(clean_text(reason), _MAX_ERROR_CHARS))
     return ArticleDraft(row, profile)
 
 
@@ -220,8 +223,3 @@ def _published_date(page: ExtractedPage, raw: RawItem, profile: SiteProfile, pro
         problems.append(implausible)
         return None
     return published
-
-
-def _one_line(text: str) -> str:
-    line = clean_text(text)
-    return line if len(line) <= _MAX_ERROR_CHARS else line[: _MAX_ERROR_CHARS - 1] + "…"

@@ -2,9 +2,11 @@
 
 ``extract_with_profile`` reads the page with the site profile's selectors; the
 page is parsed once, with lxml, and trafilatura runs only when the selectors
-find neither title nor body (layout drift), as ``extract_generic``.
+find neither title nor body (layout drift), as ``extract_generic``. What the
+selectors pick is cut into blocks by ``blocks.BlockCollector``, the walker
+the generic extractor uses too.
 
-Selectors have the syntax of ``transforms.selectors`` (parsel's CSS dialect,
+Selectors have the syntax of ``core.selectors`` (parsel's CSS dialect,
 ``::text`` and ``::attr()``, or ``xpath:``) and are translated by the same
 translator, but compiled once into lxml XPath objects and run on a plain lxml
 tree: this is the hot path of the transform stage, and parsel's wrappers
@@ -15,195 +17,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
 from urllib.parse import urljoin
 
 from lxml import etree
 from parsel.csstranslator import css2xpath
 
-from pipeline.profiles import SiteProfile
-from transforms.dates import split_publication_line
+from core.dates import split_publication_line
+from core.profiles import SiteProfile
+from core.selectors import XPATH_PREFIX
+from core.text import clean_text
+from transforms.blocks import SKIPPED_TAGS, BlockCollector, ExtractedPage
 from transforms.generic import extract_generic
-from transforms.selectors import XPATH_PREFIX
-from transforms.text import clean_text, is_boilerplate
+from transforms.text import is_boilerplate
 
-BlockKind = Literal["paragraph", "subheading", "question", "answer"]
-Extraction = Literal["selectors", "fallback", "failed"]
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: BlockKind
-    text: str
-
-
-@dataclass(frozen=True)
-class ExtractedPage:
-    title: str | None = None
-    publication_line: str | None = None
-    publication_name: str | None = None
-    date_text: str | None = None
-    blocks: tuple[Block, ...] = ()
-    source_url: str | None = None  # the original publisher's article
-    thumbnail_url: str | None = None
-    author: str | None = None
-    language_declared: str | None = None  # <html lang>
-    extraction: Extraction = "failed"
-    error: str | None = None  # what fell short; None when nothing did
-
-
-# --- HTML → blocks ---------------------------------------------------------------
-
-# HTML and trafilatura's XML ("head", "lb", "list", "item", "quote", "hi") share one walker.
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "head"})
-_LINE_BREAKS = frozenset({"br", "lb", "hr"})
-_BLOCKS = frozenset(
-    {
-        "p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote", "quote",
-        "ul", "ol", "li", "list", "item", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr",
-        "td", "th", "caption", "pre", "center", "address", "details", "summary",
-    }
-)  # fmt: skip
-# Never text of the article: code, embeds, form controls, media and their captions.
-_SKIPPED = frozenset(
-    {
-        "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "canvas",
-        "video", "audio", "img", "picture", "figure", "graphic", "form", "button", "input", "select",
-        "textarea", "label", "nav", "title", "meta", "link",
-    }
-)  # fmt: skip
-_BOLD = frozenset({"strong", "b"})
-
-
-@dataclass
-class _RawBlock:
-    kind: BlockKind
-    parts: list[str]
-    link_chars: int
-    links: int
-
-
-def _is_wholly_bold(el) -> bool:
-    children = [c for c in el if isinstance(c.tag, str)]
-    if len(children) != 1 or (el.text or "").strip() or (children[0].tail or "").strip():
-        return False
-    child = children[0]
-    return child.tag in _BOLD or (child.tag == "hi" and "#b" in (child.get("rend") or ""))
-
-
-def _is_question(el) -> bool:
-    return "question" in (el.get("class") or "").split() or _is_wholly_bold(el)
-
-
-class _BlockCollector:
-    """Walks element trees in document order and cuts their text into blocks.
-
-    Block elements and line breaks end a block; inline elements (links,
-    emphasis, spans) flow into the current one. Link text is counted so
-    that lists of headlines (tickers, related articles) can be dropped.
-    """
-
-    def __init__(self) -> None:
-        self.raw: list[_RawBlock] = []
-        self._parts: list[str] = []
-        self._content = False  # a part that is not only whitespace
-        self._link_chars = 0
-        self._links = 0
-        self._kind: BlockKind = "paragraph"
-
-    def add_element(self, el) -> None:
-        """The element as the page shows it: a selected <h3> is a subheading, a <p> a paragraph."""
-        self._node(el, in_link=False)
-        self._flush()
-
-    def add_content(self, el) -> None:
-        """The element's text whatever its tag (a title selector may well point at <title>)."""
-        self._flow(el, in_link=False)
-        self._flush()
-
-    def add_text(self, text: str) -> None:
-        self._text(text, in_link=False)
-        self._flush()
-
-    def _flush(self) -> None:
-        if self._parts:
-            # Whitespace between elements makes no block.
-            if self._content:
-                self.raw.append(_RawBlock(self._kind, self._parts, self._link_chars, self._links))
-            self._parts, self._content, self._link_chars, self._links = [], False, 0, 0
-
-    def _text(self, text: str | None, in_link: bool) -> None:
-        if text:
-            self._parts.append(text)
-            if not self._content and not text.isspace():
-                self._content = True
-            if in_link:
-                self._link_chars += len(text.strip())
-
-    def _flow(self, el, in_link: bool) -> None:
-        self._text(el.text, in_link)
-        for child in el:
-            self._node(child, in_link)
-            self._text(child.tail, in_link)
-
-    def _node(self, el, in_link: bool) -> None:
-        tag = el.tag
-        if not isinstance(tag, str):  # comments, processing instructions
-            return
-        tag = tag.lower()
-        if tag in _SKIPPED:
-            return
-        if tag in _LINE_BREAKS:
-            self._flush()
-            return
-        if tag in _HEADINGS:
-            kind: BlockKind | None = "subheading"
-        elif tag in _BLOCKS:
-            kind = "question" if tag == "p" and _is_question(el) else None
-        else:  # inline
-            if tag == "a":
-                self._links += 1
-            self._flow(el, in_link or tag == "a")
-            return
-        self._flush()
-        outer = self._kind
-        if kind is not None:
-            self._kind = kind
-        self._flow(el, in_link)
-        self._flush()
-        self._kind = outer
-
-    def blocks(self) -> list[Block]:
-        """Cleaned, boilerplate-free blocks; paragraphs after a question are its answer."""
-        out: list[Block] = []
-        answering = False
-        for raw in self.raw:
-            # Pieces are joined as written: text nodes carry their own spaces ("un <a>lien</a>.").
-            text = clean_text("".join(raw.parts))
-            if not text or is_boilerplate(text, clean=True) or _is_link_list(raw, text):
-                continue
-            kind = raw.kind
-            if kind == "question":
-                answering = True
-            elif kind == "subheading":
-                answering = False
-            elif answering:
-                kind = "answer"
-            out.append(Block(kind, text))
-        return out
-
-    def text(self) -> str | None:
-        """All the text as one line (titles, publication lines)."""
-        return clean_text(" ".join("".join(raw.parts) for raw in self.raw)) or None
-
-
-def _is_link_list(raw: _RawBlock, text: str) -> bool:
-    # Several links making up nearly all the text: a ticker or a related-articles
-    # row run together, not a paragraph that cites a link.
-    return raw.links >= 2 and raw.link_chars >= 0.8 * len(text.replace(" ", ""))
-
+# --- selectors -------------------------------------------------------------------
 
 # EXSLT regular expressions, as parsel offers them to selectors ("re:test(...)").
 _XPATH_NAMESPACES = {"re": "http://exslt.org/regular-expressions"}
@@ -252,7 +80,7 @@ def select_nodes(root, selector: str | None) -> list:
 def _text_of(results: Iterable) -> str | None:
     """Text of the first selector result (an element, or a string from ::text / @attr)."""
     for result in results:
-        collector = _BlockCollector()
+        collector = BlockCollector()
         if isinstance(result, str):
             collector.add_text(result)
         elif isinstance(result.tag, str):
@@ -313,7 +141,7 @@ def extract_with_profile(html: str, url: str | None, profile: SiteProfile) -> Ex
     title = _text_of(select_nodes(page, sel.title))
     if title and is_boilerplate(title):
         title = None
-    collector = _BlockCollector()
+    collector = BlockCollector()
     chosen: set[object] = set()
     for result in select_nodes(page, sel.body):
         if isinstance(result, str):
@@ -363,7 +191,7 @@ def _publication_fields(line: str | None, profile: SiteProfile) -> dict[str, str
 def _find_publication_line(page, profile: SiteProfile) -> str | None:
     """The text of the first short element that matches the profile's publication line pattern."""
     for el in page.iter():
-        if not isinstance(el.tag, str) or el.tag in _SKIPPED:
+        if not isinstance(el.tag, str) or el.tag in SKIPPED_TAGS:
             continue
         text = "".join(el.itertext())
         # Longer than any byline: a container of the whole page, not the line itself.

@@ -11,12 +11,10 @@ pages by ``bench/bench_extract_quality.py``.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-from transforms.text import clean_text, is_boilerplate
-
-if TYPE_CHECKING:
-    from transforms.extract import Block, ExtractedPage
+from core.text import clean_text
+from transforms.blocks import Block, BlockCollector, ExtractedPage
+from transforms.text import is_boilerplate
 
 _HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
 
@@ -30,9 +28,6 @@ def extract_generic(
     own page, the publication). ``extensive_date_search=False`` keeps to dates
     in markup and metadata.
     """
-    # transforms.extract imports this module: its types are looked up at call time.
-    from transforms.extract import ExtractedPage, _BlockCollector
-
     if not html or not html.strip():
         return ExtractedPage(extraction="failed", error="empty page")
     import trafilatura  # heavy; only pages that need it pay for it
@@ -65,7 +60,7 @@ def extract_generic(
     title = clean_text(doc.title) or None
     if title and is_boilerplate(title):
         title = None
-    collector = _BlockCollector()
+    collector = BlockCollector()
     if doc.body is not None:
         for child in doc.body:
             collector.add_element(child)
@@ -126,8 +121,6 @@ def _is_dateline(text: str) -> bool:
 
 
 def _trim(blocks: list[Block], title: str | None) -> list[Block]:
-    from transforms.extract import Block
-
     blocks = list(blocks)
     # A lone bold paragraph is a lead in bold, not the first question of an interview.
     if sum(b.kind == "question" for b in blocks) == 1:

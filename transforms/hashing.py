@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from transforms.text import clean_text
+from core.text import clean_text
 
 # Separates title from body in the hashed text; clean_text never leaves one
 # (it is a control character), so ("ab", "c") and ("a", "bc") cannot collide.

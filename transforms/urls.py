@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from urllib.parse import unquote
 
-from pipeline.profiles import SiteProfile
+from core.profiles import SiteProfile
 
 # Query parameters that identify a click or a campaign, never the page.
 TRACKING_PARAMS: frozenset[str] = frozenset(

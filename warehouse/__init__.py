@@ -2,8 +2,11 @@
 
 Submodules are imported on demand so that importing the package stays cheap:
 ``models`` (tables; views are created by migration 0002), ``migrate`` (Alembic,
-``pressetl db``), ``engine``, ``loader`` (one partition, one transaction), with
+``pressetl db``), ``schema`` (is the warehouse at the code's revision? stages check,
+never migrate), ``engine``, ``loader`` (one partition, one transaction), with
 ``staging`` (batches into the database) and ``merge`` (the set-based SQL),
-``upsert`` (small chunked upserts), ``ledger`` (runs, volumes, last ids) and
-``fingerprint`` (row counts and checksums).
+``dimensions`` (sites and publications) and ``runs`` (ledger and validation rows, on
+the caller's connection), ``upsert`` (small chunked upserts), ``ledger`` (failed runs,
+the ledger, volumes, last ids) and ``fingerprint`` (row counts and checksums).
+Only ``core`` and libraries are imported here.
 """

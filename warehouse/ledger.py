@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, func, select
 
-from pipeline.records import LedgerCounts
-from warehouse.loader import run_row, write_run
-from warehouse.models import Article, CrawlRun, ValidationResult
-from warehouse.upsert import insert_rows
+from core.records import LedgerCounts
+from core.text import one_line
+from warehouse.models import Article, CrawlRun
+from warehouse.runs import run_row, write_run, write_validation_results
 
 MAX_ERROR_CHARS = 500
 COUNT_FIELDS = tuple(LedgerCounts().as_dict())
-
-
-def one_line(error: object, limit: int = MAX_ERROR_CHARS) -> str:
-    """The Airflow UI and the ledger show one line: collapse whitespace, cap the length."""
-    text = " ".join(str(error).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def record_failed_run(
@@ -34,8 +27,10 @@ def record_failed_run(
     started_at: datetime,
     *,
     finished_at: datetime | None = None,
+    results: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Record that run ``run_id`` of (site, day) failed in ``stage`` (replaces that run's row)."""
+    """Record that run ``run_id`` of (site, day) failed in ``stage`` (replaces that run's row),
+    with the quality gate's ``results`` when it was the gate that stopped it: one transaction."""
     row = run_row(
         site,
         day,
@@ -44,12 +39,14 @@ def record_failed_run(
         status="failed",
         stage=stage,
         failed_stage=stage,
-        error=one_line(error),
+        error=one_line(error, MAX_ERROR_CHARS),
         started_at=started_at,
         finished_at=finished_at or datetime.now(UTC),
     )
     with engine.begin() as conn:
         write_run(conn, row)
+        if results is not None:
+            write_validation_results(conn, site, day, run_id, results)
 
 
 def ledger(engine: Engine, site: str | None = None, day: date | None = None) -> list[dict[str, Any]]:
@@ -131,45 +128,17 @@ def last_ids(engine: Engine, site: str) -> dict[str, int]:
         return {slug: int(top) for slug, top in conn.execute(query)}
 
 
-def _observed_text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-
-
 def record_validation_results(
     engine: Engine, site: str, day: date, run_id: str, results: list[dict[str, Any]]
 ) -> int:
-    """Replace run ``run_id``'s validation results for (site, day).
-
-    Each result: ``expectation``, ``column`` (None for table-level ones),
-    ``success``, ``observed`` (stored as text; non-strings as JSON).
-    """
-    table = ValidationResult.__table__
-    rows = [
-        {
-            "site": site,
-            "logical_date": day,
-            "run_id": run_id,
-            "seq": seq,
-            "expectation": result["expectation"],
-            "column": result.get("column"),
-            "success": bool(result["success"]),
-            "observed_value": _observed_text(result.get("observed", result.get("observed_value"))),
-        }
-        for seq, result in enumerate(results)
-    ]
+    """``write_validation_results`` in a transaction of its own."""
     with engine.begin() as conn:
-        conn.execute(
-            delete(table).where(table.c.site == site, table.c.logical_date == day, table.c.run_id == run_id)
-        )
-        return insert_rows(conn, table, rows)
+        return write_validation_results(conn, site, day, run_id, results)
 
 
 __all__ = [
     "last_ids",
     "ledger",
-    "one_line",
     "recent_volumes",
     "record_failed_run",
     "record_validation_results",

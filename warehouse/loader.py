@@ -9,8 +9,8 @@ partition.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +18,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine, delete
 
-from pipeline.partitions import Partition, read_json
-from pipeline.records import LedgerCounts
-from pipeline.records import PageFailure as PageFailureRecord
+from core.manifests import validation_manifest
+from core.partitions import Partition
+from core.records import LedgerCounts
+from core.records import PageFailure as PageFailureRecord
+from warehouse.dimensions import describe_known_publications, register_publications, register_site, write_site
 from warehouse.merge import ARTICLE_KEY, ArticleMerge, SeenPublications, upsert_publications
-from warehouse.models import CrawlRun, PageFailure, Publication, QuarantinedArticle, Site
+from warehouse.models import PageFailure, QuarantinedArticle
+from warehouse.runs import run_row, utc, write_run, write_validation_results
 from warehouse.staging import STAGE_TABLE, Stage, prepare, read_batches
-from warehouse.upsert import DEFAULT_CHUNK_SIZE, insert_rows, upsert
+from warehouse.upsert import DEFAULT_CHUNK_SIZE, insert_rows
 
 LOAD_STAGE = "load"
 # Rows per staged batch: ~6 MB of Arrow for articles of ~3 KB; larger batches are
@@ -85,11 +88,6 @@ QUARANTINE_COLUMNS = (
 Progress = Callable[[str, dict[str, int]], None]
 
 
-def utc(moment: datetime) -> datetime:
-    """Naive datetimes are taken as UTC, so neither database applies its session zone."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def _clean(value: Any) -> Any:
     # PostgreSQL text cannot hold NUL; DuckDB can, and the two must load the same rows.
     if isinstance(value, str) and "\x00" in value:
@@ -147,10 +145,6 @@ def _note_publications(batch: pa.RecordBatch, publications: SeenPublications) ->
         publications[slug] = (known[0] or name, known[1] or key, known[2] or bool(new))
 
 
-def _merge_batch(merge: ArticleMerge, stage: Stage) -> None:
-    merge.merge_batch(stage)
-
-
 def _load_articles(
     conn: Connection,
     partition: Partition,
@@ -172,7 +166,7 @@ def _load_articles(
         if first.num_rows:
             _note_publications(first, result.publications)
             stage.put(prepare(first, stage.schema, loaded_at=started_at, run_id=run_id))
-            _merge_batch(merge, stage)
+            merge.merge_batch(stage)
             stage.clear()
         result.loaded += first.num_rows
         if progress is not None:
@@ -245,76 +239,10 @@ def _replace_failures(conn: Connection, partition: Partition, run_id: str, chunk
     )
 
 
-def write_run(conn: Connection, row: dict[str, Any]) -> None:
-    """Insert or replace one ``crawl_runs`` row (same site, day and run id: replaced)."""
-    upsert(conn, CrawlRun.__table__, [row], key=("site", "logical_date", "run_id"), changed=[])
-
-
-def run_row(
-    site: str,
-    day: date,
-    run_id: str,
-    counts: LedgerCounts,
-    *,
-    status: str,
-    stage: str,
-    failed_stage: str | None,
-    error: str | None,
-    started_at: datetime,
-    finished_at: datetime,
-    quality_overridden: bool = False,
-) -> dict[str, Any]:
-    return {
-        "site": site,
-        "logical_date": day,
-        "run_id": run_id,
-        "status": status,
-        "stage_reached": stage,
-        "failed_stage": failed_stage,
-        **counts.as_dict(),
-        "error": error,
-        "started_at": utc(started_at),
-        "finished_at": utc(finished_at),
-        "quality_overridden": quality_overridden,
-    }
-
-
-def register_site(engine: Engine, site: str, aggregator: str, display_name: str) -> None:
-    """Fill in (or correct) a ``sites`` row from the site's profile.
-
-    Loads insert a bare row for a site nobody registered, and never overwrite this.
-    """
-    row = {"site": site, "aggregator": aggregator, "display_name": display_name}
-    with engine.begin() as conn:
-        upsert(conn, Site.__table__, [row], key=("site",))
-
-
-def register_publications(engine: Engine, site: str, publications: list[dict[str, Any]]) -> int:
-    """Fill in the publication dimension of ``site`` (from a registry, or a reviewer).
-
-    Each item: ``slug`` and any of ``name``, ``publication_key``, ``country``,
-    ``language``, ``home_url``, ``aliases`` (a list). Given fields replace the
-    stored ones, others are kept; the publication no longer ``needs_review``.
-    Returns the number of publications written.
-    """
-    table = Publication.__table__
-    fields = ("name", "publication_key", "country", "language", "home_url", "aliases")
-    with engine.begin() as conn:
-        for item in publications:
-            unknown = set(item) - {"slug", *fields}
-            if unknown:
-                raise ValueError(f"publication {item.get('slug')!r}: unknown fields {sorted(unknown)}")
-            given = {name: item[name] for name in fields if name in item}
-            row = {"site": site, "slug": item["slug"], **given, "needs_review": False}
-            upsert(conn, table, [row], key=("site", "slug"))
-    return len(publications)
-
-
 def quality_overridden(partition: Partition) -> bool:
     """Whether the quality gate failed this partition and an operator loaded it anyway."""
-    if not partition.validation_manifest.is_file():
-        return False
-    return bool(read_json(partition.validation_manifest).get("overridden", False))
+    manifest = validation_manifest(partition)
+    return manifest is not None and manifest.overridden
 
 
 def load_partition(
@@ -325,12 +253,20 @@ def load_partition(
     started_at: datetime,
     *,
     finished_at: datetime | None = None,
+    site_names: tuple[str, str] | None = None,
+    known_publications: Mapping[str, Mapping[str, Any]] | None = None,
+    validation_results: list[dict[str, Any]] | None = None,
     chunk_size: int = DEFAULT_BATCH_ROWS,
     progress: Progress | None = None,
 ) -> LedgerCounts:
     """Load ``partition``'s validated articles, quarantine and failures; record the run.
 
-    One transaction: a load that dies midway leaves the warehouse as it was.
+    One transaction: the site (``site_names``: its profile's aggregator and display
+    name), its publications (described from ``known_publications``, publication key →
+    details, where the registry knows them), the articles, their versions and story
+    clusters, the quarantine, the page failures, the quality gate's
+    ``validation_results`` and the ledger row commit together or not at all: a load
+    that dies midway leaves the warehouse as it was.
     Articles are upserted on (site, canonical_url) and rewritten only when the
     partition's data for them changed, so re-running a partition leaves identical
     rows; first/last_loaded_at are the run's ``started_at``. A new or changed text
@@ -348,10 +284,14 @@ def load_partition(
     overridden = quality_overridden(partition)
     rows_per_statement = min(chunk_size, DEFAULT_CHUNK_SIZE)
     with engine.begin() as conn:
-        upsert(conn, Site.__table__, [{"site": partition.site}], key=("site",), update=[])
+        write_site(conn, partition.site, *(site_names or (None, None)))
         articles = _load_articles(conn, partition, run_id, started_at, chunk_size, progress)
         _replace_quarantine(conn, partition, run_id, started_at, rows_per_statement)
         _replace_failures(conn, partition, run_id, rows_per_statement)
+        if known_publications:
+            describe_known_publications(conn, partition.site, known_publications)
+        if validation_results is not None:
+            write_validation_results(conn, partition.site, partition.day, run_id, validation_results)
         final = dataclasses.replace(
             counts, loaded=articles.loaded, duplicates=counts.duplicates + articles.duplicates
         )
@@ -372,3 +312,14 @@ def load_partition(
             ),
         )
     return final
+
+
+# Kept importable from here: the loader's public names before the split.
+__all__ = [
+    "load_partition",
+    "quality_overridden",
+    "register_publications",
+    "register_site",
+    "run_row",
+    "write_run",
+]

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import Column, Connection, Executable, MetaData, Table, text
 from sqlalchemy.schema import CreateTable
 
-from pipeline.records import ARTICLE_SCHEMA
+from core.records import ARTICLE_SCHEMA
 from warehouse.models import Article
 
 STAGE_TABLE = "pressetl_stage_articles"

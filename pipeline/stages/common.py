@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date
 
-from pipeline.partitions import Partition
-from pipeline.profiles import SiteProfile, load_profile
-from pipeline.settings import Settings
+from core.partitions import Partition
+from core.profiles import SiteProfile, load_profile
+from core.settings import Settings
 
 # stage name, counters so far (e.g. {"pages": 120, "articles": 80})
 Progress = Callable[[str, dict[str, int]], None]
@@ -24,8 +23,3 @@ def site_profile(settings: Settings, site: str) -> SiteProfile:
 
 def partition_for(settings: Settings, site: str, day: date) -> Partition:
     return Partition(site, day, settings.data_dir)
-
-
-def safe_run_id(run_id: str) -> str:
-    """Airflow run ids carry ':' and '+'; keep file names portable."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", run_id)

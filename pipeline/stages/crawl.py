@@ -13,10 +13,12 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from pipeline.errors import CrawlError
-from pipeline.profiles import SiteProfile
-from pipeline.settings import Settings
-from pipeline.stages.common import Progress, no_progress, partition_for, safe_run_id, site_profile
+from core.errors import CrawlError, RawZoneMissing
+from core.manifests import CrawlManifest, crawl_manifest
+from core.partitions import safe_run_id
+from core.profiles import SiteProfile
+from core.settings import Settings
+from pipeline.stages.common import Progress, no_progress, partition_for, site_profile
 
 SUMMARY_KEYS = (
     "site",
@@ -84,9 +86,32 @@ def crawl(
             f"crawl of {site} {day} crashed (exit {returncode}): "
             f"{last[-1] if last else 'no output'} (see {stderr_path})"
         )
-    if manifest["status"] == "failed":
-        raise CrawlError(manifest["error"])
-    return {key: manifest.get(key, 0) for key in SUMMARY_KEYS}
+    crawled = CrawlManifest.model_validate(manifest)
+    if crawled.status == "failed":
+        raise CrawlError(crawled.error or f"crawl of {site} {day} failed (see {stderr_path})")
+    return crawled.model_dump(mode="json", include=set(SUMMARY_KEYS))
+
+
+def reuse_raw_zone(settings: Settings, site: str, day: date) -> dict:
+    """The crawl stage of a reprocess: no network, the raw zone of (site, day) must be there.
+
+    Returns the summary of the crawl that filled it; raises ``RawZoneMissing`` for a day
+    that was never crawled.
+    """
+    partition = partition_for(settings, site, day)
+    manifest = crawl_manifest(partition)
+    summary: dict = {"site": site, "logical_date": day.isoformat(), "reused_raw_zone": True}
+    if manifest is not None:
+        summary.update(manifest.model_dump(mode="json", include=set(SUMMARY_KEYS) - {"site", "logical_date"}))
+        summary["crawl_status"] = manifest.status
+    elif partition.raw_items.is_file():
+        summary["crawl_status"] = "unknown (no crawl.json)"
+    else:
+        raise RawZoneMissing(
+            f"reprocess of {site} {day}: no raw zone at {partition.raw_dir}; crawl it first "
+            f"(pressetl run, or press_nightly without reprocess_only)"
+        )
+    return summary
 
 
 def last_ids_seen(settings: Settings, profile: SiteProfile) -> dict[str, int]:

@@ -6,7 +6,7 @@ without crawling again. Streams in batches, so memory does not grow with the
 pages of the day: what is kept per article is a pointer to its raw item, its
 content hash and its story signature (~1 KB), never its page or its text.
 
-Two passes:
+Two passes (the raw items are scanned and the pages read by ``raw_articles``):
 
 1. every archived article page (with the publisher's page when source follow
    fetched it) → ``draft_article``, then ``finish_articles`` 64 at a time
@@ -36,8 +36,6 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -45,16 +43,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.errors import TransformError
-from pipeline.partitions import Partition, atomic_path, write_json_atomic
-from pipeline.profiles import SiteProfile
-from pipeline.rawzone import ArchivedResponse, iter_responses
-from pipeline.records import ARTICLE_SCHEMA, RawItem
-from pipeline.settings import Settings
+from core.errors import TransformError
+from core.manifests import TransformManifest, write_manifest
+from core.partitions import Partition, atomic_path
+from core.records import ARTICLE_SCHEMA
+from core.settings import Settings
 from pipeline.stages.common import Progress, no_progress, partition_for, site_profile
+from pipeline.stages.raw_articles import article_pages, read_raw_item, scan_raw_items
 from transforms.article import ArticleDraft, draft_article, finish_articles
 from transforms.near_duplicates import NearDuplicateParams, StoryIndex, signatures
-from transforms.urls import canonical_url
 
 BATCH_ROWS = 1000
 # Articles whose languages are detected together (lingua runs faster on a run of texts).
@@ -63,10 +60,18 @@ LANGUAGE_BATCH = 64
 WINDOW_DAYS = 3
 NEAR_DUPLICATES = NearDuplicateParams()
 MINHASH_FILE = "minhash.parquet"
-# Article pages waiting for their publisher page (source follow) in the WARC stream: the
-# spider archives the publisher's page right after the article, so few ever wait.
-_MAX_WAITING = 1000
 _SAMPLE = 20  # URLs listed in the manifest per kind of problem
+# The stage's summary (XCom-sized): the manifest's counts.
+SUMMARY_KEYS = (
+    "site",
+    "logical_date",
+    "run_id",
+    "discovered",
+    "failed",
+    "duplicates",
+    "staged",
+    "near_duplicates",
+)
 
 
 def minhash_path(partition: Partition) -> Path:
@@ -95,7 +100,7 @@ def transform(
             f"transform of {site} {day}: no raw zone at {partition.raw_dir} (crawl it first)"
         )
 
-    items = _scan_items(partition, profile)
+    items = scan_raw_items(partition, profile)
     wanted = items.wanted  # record id → where its raw item is; emptied as pages are read
 
     index = StoryIndex(NEAR_DUPLICATES)
@@ -135,7 +140,7 @@ def transform(
                         _flush(rows, rows_out, signatures_out, index, day)
                         progress("transform", {"articles": counts["read"]})
 
-                for item, page, publisher in _pages(partition, wanted, items.publisher_of):
+                for item, page, publisher in article_pages(partition, wanted, items.publisher_of):
                     draft = draft_article(item, page, profile, publisher)
                     digest = draft.row["content_hash"]
                     digest = int(digest[:16], 16) if digest else None
@@ -156,144 +161,30 @@ def transform(
     finally:
         unclustered.unlink(missing_ok=True)
 
-    missing = sorted(_read_item(partition, offset).url for offset in list(wanted.values())[:_SAMPLE])
-    summary = {
-        "site": site,
-        "logical_date": day.isoformat(),
-        "run_id": run_id,
-        "discovered": items.discovered,
-        "failed": items.failed_fetch + len(wanted),
-        "missing_warc_records": missing,
-        "duplicates": len(items.url_duplicates) + counts["duplicates"],
-        "duplicate_urls": items.url_duplicates[:_SAMPLE],
-        "duplicate_contents": hash_duplicates,
-        "staged": staged,
-        "near_duplicates": clustered,
-        "window_days": [d.isoformat() for d in window],
-        "language_statuses": dict(sorted(statuses.items())),
-        "new_publications": list(new_publications.values()),
-    }
-    write_json_atomic(partition.transform_manifest, summary)
+    missing = sorted(read_raw_item(partition, offset).url for offset in list(wanted.values())[:_SAMPLE])
+    manifest = TransformManifest(
+        site=site,
+        logical_date=day,
+        run_id=run_id,
+        discovered=items.discovered,
+        failed=items.failed_fetch + len(wanted),
+        missing_warc_records=missing,
+        duplicates=len(items.url_duplicates) + counts["duplicates"],
+        duplicate_urls=items.url_duplicates[:_SAMPLE],
+        duplicate_contents=hash_duplicates,
+        staged=staged,
+        near_duplicates=clustered,
+        window_days=window,
+        language_statuses=dict(sorted(statuses.items())),
+        new_publications=list(new_publications.values()),
+        canonicalisation_failures=len(items.canonicalisation_failures),
+        canonicalisation_failure_urls=items.canonicalisation_failures[:_SAMPLE],
+    )
+    write_manifest(partition.transform_manifest, manifest)
     if wanted:
         # Counted as failed in the ledger; the operator sees which pages to re-crawl.
         progress("transform", {"missing_warc_records": len(wanted)})
-    keys = (
-        "site",
-        "logical_date",
-        "run_id",
-        "discovered",
-        "failed",
-        "duplicates",
-        "staged",
-        "near_duplicates",
-    )
-    return {key: summary[key] for key in keys}
-
-
-# --- raw items: exact duplicates by URL ------------------------------------------------
-
-
-@dataclass
-class _Items:
-    discovered: int = 0
-    failed_fetch: int = 0
-    wanted: dict[str, int] = field(default_factory=dict)  # article record id → offset in items.jsonl
-    publisher_of: dict[str, str] = field(default_factory=dict)  # publisher record id → article record id
-    url_duplicates: list[str] = field(default_factory=list)
-
-
-def _scan_items(partition: Partition, profile: SiteProfile) -> _Items:
-    """One pass over the raw items: which record to read for each canonical URL, and where its item is.
-
-    A URL fetched several times (listing and feed, a retry, an incremental run
-    that reused a record) is one article: its latest successful fetch is read,
-    the others are counted as duplicates. Only offsets are kept, not the items.
-    """
-    result = _Items()
-    best: dict[str, tuple[tuple, int, str | None, str | None]] = {}
-    with partition.raw_items.open("rb") as fh:
-        position = 0
-        while True:
-            offset = fh.tell()
-            line = fh.readline()
-            if not line:
-                break
-            if not line.strip():
-                continue
-            item = RawItem.model_validate_json(line)
-            result.discovered += 1
-            try:
-                url = canonical_url(item.url, profile)
-            except Exception:  # never stops the partition: such an item simply has no alias
-                url = item.url
-            ok = item.error is None and bool(item.warc_record_id)
-            rank = (ok, item.fetched_at, position)
-            position += 1
-            if url in best:
-                result.url_duplicates.append(url)
-                if rank <= best[url][0]:
-                    continue
-            record = item.warc_record_id if ok else None
-            best[url] = (rank, offset, record, item.source_warc_record_id if ok else None)
-    for (ok, _, _), offset, record, source in best.values():
-        if not ok or record is None:
-            result.failed_fetch += 1
-            continue
-        result.wanted[record] = offset
-        if source:
-            result.publisher_of[source] = record
-    for source in [s for s in result.publisher_of if s in result.wanted]:
-        del result.publisher_of[source]  # an article page is never another's publisher page
-    return result
-
-
-def _read_item(partition: Partition, offset: int, handle=None) -> RawItem:
-    if handle is None:
-        with partition.raw_items.open("rb") as fh:
-            return _read_item(partition, offset, fh)
-    handle.seek(offset)
-    return RawItem.model_validate_json(handle.readline())
-
-
-# --- pages -------------------------------------------------------------------------
-
-
-def _pages(
-    partition: Partition, wanted: dict[str, int], publisher_of: dict[str, str]
-) -> Iterator[tuple[RawItem, str, str | None]]:
-    """(item, article page, publisher page or None) for each archived article, in archive order.
-
-    Each article's record id is removed from ``wanted`` as it is read: what is
-    left at the end was never found in the archive.
-    """
-    waiting_articles: dict[str, tuple[RawItem, ArchivedResponse]] = {}
-    waiting_publishers: dict[str, str] = {}  # article record id → publisher page
-    record_ids = set(wanted) | set(publisher_of)
-    with partition.raw_items.open("rb") as items:
-        for response in iter_responses(partition, record_ids):
-            rid = response.record_id
-            if rid in publisher_of:
-                article_id = publisher_of[rid]
-                publisher_text = response.text if response.status == 200 else ""
-                if article_id in waiting_articles:
-                    item, article = waiting_articles.pop(article_id)
-                    yield item, article.text, publisher_text or None
-                else:
-                    waiting_publishers[article_id] = publisher_text
-                continue
-            if rid not in wanted:
-                continue  # the same record archived twice
-            item = _read_item(partition, wanted.pop(rid), items)
-            if item.source_warc_record_id in publisher_of and rid not in waiting_publishers:
-                waiting_articles[rid] = (item, response)
-                if len(waiting_articles) > _MAX_WAITING:  # never hold a day of pages: go without
-                    oldest = next(iter(waiting_articles))
-                    item, article = waiting_articles.pop(oldest)
-                    yield item, article.text, None
-                continue
-            yield item, response.text, waiting_publishers.pop(rid, None) or None
-    for item, response in waiting_articles.values():  # publisher page never archived
-        yield item, response.text, None
+    return manifest.model_dump(mode="json", include=set(SUMMARY_KEYS))
 
 
 # --- near-duplicates ---------------------------------------------------------------

@@ -10,13 +10,15 @@ import logging
 import time
 from datetime import date
 
-from pipeline.errors import TransformError
-from pipeline.partitions import docs_dir
-from pipeline.settings import Settings
+from core.errors import TransformError
+from core.partitions import docs_dir
+from core.settings import Settings
 from pipeline.stages.common import Progress, no_progress, partition_for, site_profile
 
 log = logging.getLogger(__name__)
 
+# The stage's summary (XCom-sized), from the manifest.
+SUMMARY_KEYS = ("run_id", "success", "rows", "passed", "quarantined", "override", "overridden", "docs_path")
 LOCK_WAIT_SECONDS = 120.0
 LOCK_RETRY_SECONDS = 1.0
 
@@ -38,18 +40,14 @@ def validate(
             f"validate of {site} {day}: nothing staged at {partition.staged_dir} (transform first)"
         )
     volumes = recent_volumes(settings, site, day, profile.quality.volume_history_days)
-    result = validate_partition(
+    manifest = validate_partition(
         partition, profile, docs_dir(settings.data_dir), run_id, override=override, recent_volumes=volumes
     )
-    progress("validate", {"passed": result["passed"], "quarantined": result["quarantined"]})
+    progress("validate", {"passed": manifest.passed, "quarantined": manifest.quarantined})
     return {
         "site": site,
         "logical_date": day.isoformat(),
-        "run_id": run_id,
-        **{
-            key: result[key]
-            for key in ("success", "rows", "passed", "quarantined", "override", "overridden", "docs_path")
-        },
+        **manifest.model_dump(mode="json", include=set(SUMMARY_KEYS)),
     }
 
 

@@ -1,0 +1,5 @@
+"""``python -m pipeline.cli``: the `pressetl` command."""
+
+from pipeline.cli.main import main
+
+main()

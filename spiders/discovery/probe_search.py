@@ -1,0 +1,185 @@
+"""The id search behind id probing: one publication's articles of a day, by its sequential ids.
+
+Pure bookkeeping, no I/O: the strategy (``spiders.discovery.probe``) fetches the ids
+this object asks for and tells it what each page turned out to be (an article dated
+before, on or after the day, a page without a readable date, or a miss: 404). Ids grow
+with time, so "dated before the day" is below a boundary and "on or after" above it.
+
+1. Anchor: the last id seen (the warehouse keeps it), or the newest id on the
+   publication's listing when the warehouse knows none. Misses walk down.
+2. When the anchor is already on or after the day (a backfill, a re-run of a day that
+   was loaded), gallop down (steps doubling) to an id before the day, then bisect to
+   the boundary: O(log n) pages for any day in the past.
+3. Scan upward from the boundary with up to ``window`` requests in flight, until an
+   article dated after the day, or ``max_misses`` consecutive misses (the newest id
+   is behind us).
+
+Every page found dated on the day is reported by the strategy as it arrives, whatever
+the phase. Pages without a readable date, and ids that failed after retries, are kept
+(the quality gate checks an undated page's date; a failed one counts as failed) unless
+the next dated page the scan meets is of an earlier day: at the day's upper edge they are
+ambiguous and reported rather than dropped. A scan that ends on a run of "no page"
+answers containing failures cannot tell the publication's end from an outage:
+``ended_on_errors`` says so, and the strategy fails the day's discovery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Outcome(Enum):
+    BEFORE = "before"
+    DAY = "day"
+    AFTER = "after"
+    UNDATED = "undated"  # the page exists but its date could not be read
+    MISS = "miss"  # 404 / 410: no article with this id
+    ERROR = "error"  # failed after retries: recorded as a failure, then treated as a miss
+
+
+_ABOVE = {Outcome.DAY, Outcome.AFTER}
+_NO_PAGE = {Outcome.MISS, Outcome.ERROR}
+
+
+@dataclass
+class Step:
+    fetch: list[int] = field(default_factory=list)  # ids to request now
+    keep: list[int] = field(default_factory=list)  # undated or failed ids inside the day's range
+
+
+class IdProbe:
+    def __init__(self, slug: str, anchor: int, max_misses: int, window: int | None = None):
+        if anchor < 1:
+            raise ValueError(f"{slug}: anchor id must be positive, got {anchor}")
+        self.slug = slug
+        self.anchor = anchor
+        self.max_misses = max_misses
+        self.window = max(1, window or max_misses)
+        self.known: dict[int, Outcome] = {}
+        self.requested: set[int] = set()
+        self.phase = "anchor"  # anchor | gallop | bisect | scan | done
+        self.lo = 0  # highest id known to be before the day (0: none)
+        self.hi: int | None = None  # lowest id known to be on or after the day
+        self._probe_at = anchor  # the id the current search step is about
+        self._cursor = anchor  # where a walk down over misses has got to
+        self._step = self.window
+        self._next = 0  # scan: the lowest id not yet decided
+        self._misses = 0
+        self._pending: list[int] = []  # undated or failed ids since the last dated page the scan passed
+        self.ended_on_errors = False
+
+    @property
+    def done(self) -> bool:
+        return self.phase == "done"
+
+    def start(self) -> Step:
+        return self._ask(self.anchor)
+
+    def record(self, aggregator_id: int, outcome: Outcome) -> Step:
+        self.known[aggregator_id] = outcome
+        if self.phase == "done":
+            return Step()
+        if self.phase == "scan":
+            return self._advance_scan()
+        if aggregator_id != self._cursor:
+            return Step()  # a late answer to a search probe already settled
+        return self._search(outcome)
+
+    # -- search: anchor, gallop, bisect -----------------------------------------
+
+    def _search(self, outcome: Outcome) -> Step:
+        found_at = self._cursor
+        if outcome in _NO_PAGE or outcome is Outcome.UNDATED:
+            # Nothing to learn here: walk down to the next id.
+            walked = range(self._cursor, self._probe_at + 1)
+            if len(walked) < self.max_misses and self._cursor - 1 > self.lo:
+                return self._walk(self._cursor - 1)
+            # No dated page from the probed id down to here.
+            if self.phase == "gallop":
+                return self._gallop(self._cursor)  # a hole, or below the first id: keep going down
+            if self.phase == "anchor":
+                outcome = Outcome.BEFORE  # the last id seen sits in a hole: scan upward from it
+            elif all(self.known.get(i) is Outcome.MISS for i in walked):
+                outcome, found_at = Outcome.BEFORE, self._probe_at  # a hole of deleted ids: skip it
+            else:
+                outcome = Outcome.AFTER  # pages that failed or carry no date: the scan must pass them
+        if outcome in _ABOVE:
+            self.hi = found_at
+            if self.phase in {"anchor", "gallop"}:
+                return self._gallop(self.hi)
+            return self._bisect()
+        # BEFORE: everything up to here lies before the day (the ids walked over above it are
+        # known, so the scan passes them without asking again)
+        self.lo = max(self.lo, found_at)
+        if self.hi is None:  # the anchor itself was before the day: scan upward from it
+            return self._start_scan(self.lo + 1)
+        return self._bisect()
+
+    def _gallop(self, below: int) -> Step:
+        self.phase = "gallop"
+        target = below - self._step
+        self._step *= 2
+        if target <= self.lo:
+            return self._bisect()
+        return self._ask(target)
+
+    def _bisect(self) -> Step:
+        assert self.hi is not None
+        self.phase = "bisect"
+        if self.hi - self.lo <= 1:
+            return self._start_scan(self.lo + 1)
+        return self._ask((self.lo + self.hi) // 2)
+
+    def _ask(self, target: int) -> Step:
+        self._probe_at = target
+        return self._walk(target)
+
+    def _walk(self, target: int) -> Step:
+        self._cursor = target
+        if target in self.known:
+            return self._search(self.known[target])
+        if target in self.requested:
+            return Step()  # its answer will come
+        self.requested.add(target)
+        return Step(fetch=[target])
+
+    # -- scan ---------------------------------------------------------------------
+
+    def _start_scan(self, first: int) -> Step:
+        self.phase = "scan"
+        self._next = max(1, first)
+        return self._advance_scan()
+
+    def _advance_scan(self) -> Step:
+        step = Step()
+        while self._next in self.known:
+            outcome = self.known[self._next]
+            if outcome is Outcome.BEFORE:
+                self._pending = []  # undated or failed ids below a page of an earlier day: not ours
+            elif outcome is Outcome.DAY:
+                step.keep.extend(self._pending)
+                self._pending = []
+            elif outcome is Outcome.AFTER:
+                step.keep.extend(self._pending)  # between the day's last page and the next day's
+                self._pending = []
+                self.phase = "done"
+                return step
+            elif outcome is Outcome.UNDATED or outcome is Outcome.ERROR:
+                self._pending.append(self._next)
+            if outcome in _NO_PAGE:
+                self._misses += 1
+                if self._misses >= self.max_misses:
+                    self.ended_on_errors = any(self.known[i] is Outcome.ERROR for i in self._pending)
+                    step.keep.extend(self._pending)
+                    self._pending = []
+                    self.phase = "done"
+                    return step
+            else:
+                self._misses = 0
+            self._next += 1
+        for candidate in range(self._next, self._next + self.window):
+            if candidate not in self.known and candidate not in self.requested:
+                self.requested.add(candidate)
+                step.fetch.append(candidate)
+        return step

@@ -1,0 +1,161 @@
+"""warehouse/migrate.py: Alembic migrations, upgrade and downgrade, on DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+import test_warehouse_support as support
+from test_warehouse_support import (
+    DAY,
+    SITE,
+    T0,
+    T1,
+    T2,
+    article,
+    counts_for,
+    json_list,
+    partition,
+    rows,
+    write_partition,
+)
+
+from core.records import ARTICLE_SCHEMA
+from warehouse import migrate
+from warehouse.engine import make_engine
+from warehouse.fingerprint import fingerprints
+from warehouse.loader import load_partition
+from warehouse.models import VIEWS, Base
+
+# The fixtures these tests take.
+data_dir, engine, pg_database, wh_url = support.data_dir, support.engine, support.pg_database, support.wh_url
+
+
+HISTORY = [
+    "0001: Initial schema: sites, publications, articles, the run ledger, failures, quarantine, validation.",
+    "0002: Enrichment columns, publication dimension, article versions, story clusters, run override "
+    "flag, views.",
+]
+
+
+def test_upgrade_from_empty_then_again_is_a_noop(wh_url: str) -> None:
+    assert migrate.current(wh_url) is None
+    migrate.upgrade(wh_url)
+    assert migrate.current(wh_url) == migrate.head() == "0002"
+    eng = make_engine(wh_url)
+    try:
+        inspector = sa.inspect(eng)
+        assert set(Base.metadata.tables) | {"alembic_version"} <= set(inspector.get_table_names())
+        assert set(VIEWS) <= set(inspector.get_view_names())
+        before = fingerprints(eng)
+    finally:
+        eng.dispose()
+
+    migrate.upgrade(wh_url)
+
+    assert migrate.current(wh_url) == "0002"
+    eng = make_engine(wh_url)
+    try:
+        assert fingerprints(eng) == before
+    finally:
+        eng.dispose()
+    assert migrate.history(wh_url) == [HISTORY[0], HISTORY[1] + " (head) (current)"]
+
+
+def test_downgrade_to_base_and_back(wh_url: str) -> None:
+    migrate.upgrade(wh_url)
+    migrate.downgrade(wh_url, "0001")
+    assert migrate.current(wh_url) == "0001"
+    migrate.downgrade(wh_url, "base")
+    assert migrate.current(wh_url) is None
+    eng = make_engine(wh_url)
+    try:
+        inspector = sa.inspect(eng)
+        assert not set(Base.metadata.tables) & set(inspector.get_table_names())
+        assert not set(VIEWS) & set(inspector.get_view_names())
+    finally:
+        eng.dispose()
+    migrate.upgrade(wh_url)
+    assert migrate.current(wh_url) == "0002"
+
+
+# ``articles`` as revision 0001 made it.
+V1_ARTICLE_COLUMNS = [
+    "site",
+    "canonical_url",
+    *(name for name in ARTICLE_SCHEMA.names[:21] if name not in ("site", "canonical_url")),
+    "first_loaded_at",
+    "last_loaded_at",
+    "run_id",
+]
+
+
+def test_upgrade_from_0001_keeps_the_data_and_backfills(wh_url: str, data_dir: Path) -> None:
+    migrate.upgrade(wh_url, "0001")
+    eng = make_engine(wh_url)
+    try:
+        # What the 0001 loader left: three articles, their publications, a run.
+        old = [
+            {
+                **{k: v for k, v in article(i).items() if k in V1_ARTICLE_COLUMNS},
+                "subheadings": json_list(article(i)["subheadings"]),
+                "first_loaded_at": T0,
+                "last_loaded_at": T0,
+                "run_id": "run-0",
+            }
+            for i in range(3)
+        ]
+        old.sort(key=lambda row: row["canonical_url"])  # key order, as rows() returns them
+        columns = ", ".join(V1_ARTICLE_COLUMNS)
+        values = ", ".join(f":{c}" for c in V1_ARTICLE_COLUMNS)
+        with eng.begin() as conn:
+            conn.execute(sa.text(f"INSERT INTO articles ({columns}) VALUES ({values})"), old)
+            conn.execute(
+                sa.text("INSERT INTO publications (site, slug, name) VALUES (:site, :slug, :name)"),
+                [{"site": SITE, "slug": a["publication_slug"], "name": a["publication_name"]} for a in old],
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO crawl_runs (site, logical_date, run_id, status, stage_reached, discovered, "
+                    "fetched, failed, duplicates, quarantined, loaded, started_at, finished_at) VALUES "
+                    "(:site, :day, 'run-0', 'succeeded', 'load', 3, 3, 0, 0, 0, 3, :t0, :t1)"
+                ),
+                {"site": SITE, "day": DAY, "t0": T0, "t1": T1},
+            )
+    finally:
+        eng.dispose()
+
+    migrate.upgrade(wh_url)
+
+    eng = make_engine(wh_url)
+    try:
+        stored = rows(eng, "articles")
+        assert [{k: r[k] for k in V1_ARTICLE_COLUMNS if k != "subheadings"} for r in stored] == [
+            {k: v for k, v in o.items() if k != "subheadings"} for o in old
+        ]
+        assert all(r["author"] is None and r["cluster_id"] is None for r in stored)
+        assert [
+            (v["canonical_url"], v["version"], v["title"], v["loaded_at"])
+            for v in rows(eng, "article_versions")
+        ] == [(a["canonical_url"], 1, a["title"], T0) for a in old]
+        assert [r["needs_review"] for r in rows(eng, "publications")] == [False] * 3
+        assert [r["quality_overridden"] for r in rows(eng, "crawl_runs")] == [False]
+
+        # The new loader finds the same texts, now enriched: no new version.
+        part = partition(data_dir)
+        write_partition(part, [article(i) for i in range(3)])
+        load_partition(eng, part, "run-1", counts_for(3), T1, finished_at=T2)
+        assert [v["version"] for v in rows(eng, "article_versions")] == [1, 1, 1]
+        assert {r["author"] for r in rows(eng, "articles")} == {article(i)["author"] for i in range(3)}
+    finally:
+        eng.dispose()
+
+    migrate.downgrade(wh_url, "0001")
+    eng = make_engine(wh_url)
+    try:
+        with eng.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM articles")).scalar() == 3
+    finally:
+        eng.dispose()
+    migrate.upgrade(wh_url)
+    assert migrate.current(wh_url) == "0002"
