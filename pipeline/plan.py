@@ -21,12 +21,14 @@ from core.settings import Settings
 
 HISTORY_DAYS = 30  # the most recent crawled days a site's figures are read from
 # A site never crawled: a typical aggregator day, and requests per article as measured on
-# devsite for a day whose neighbours are collected (bench/RESULTS.md, "Backfill").
+# devsite for a day whose neighbour is collected (bench/RESULTS.md, "Backfill": 1.10-1.14).
 TYPICAL_ARTICLES = 100
-TYPICAL_REQUESTS_PER_ARTICLE = 1.2
-# Locating a day from scratch (no collected neighbour) costs about this many requests per
-# publication and doubling of the distance in days; a backfill pays it once, on its first day.
-LOCATE_REQUESTS_PER_DOUBLING = 0.5
+TYPICAL_REQUESTS_PER_ARTICLE = 1.15
+# Locating a day from scratch (no collected neighbour) costs about this many more requests
+# per publication and doubling of the distance in days (bench/RESULTS.md, "Backfill": 10
+# years back, +32 requests for maghress-fr, +63 for djazairess-fr, over the anchored day);
+# a backfill pays it once, on its first day: the next days have a collected neighbour.
+LOCATE_REQUESTS_PER_DOUBLING = 0.15
 TYPICAL_PUBLICATIONS = 30
 
 
