@@ -91,6 +91,9 @@ class TransformManifest(_Manifest):
     # raw items whose URL the profile could not canonicalise: kept under the URL as fetched
     canonicalisation_failures: int = 0
     canonicalisation_failure_urls: list[str] = Field(default_factory=list)  # a sample
+    # pages decoded (articles and publisher pages) by each rule of ``core.decoding`` → encoding →
+    # count: {"header+meta": {"utf-8": 9000}, "detected": {"windows-1256": 12}, ...}
+    charsets: dict[str, dict[str, int]] = Field(default_factory=dict)
 
 
 # -- validation ----------------------------------------------------------------------

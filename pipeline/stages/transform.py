@@ -21,7 +21,8 @@ Files of the staged partition: ``articles.parquet`` (``ARTICLE_SCHEMA``),
 two days' transforms cluster against) and ``transform.json``, the manifest:
 ``discovered``, ``failed``, ``duplicates``, ``staged`` (the ledger's counts),
 ``near_duplicates`` (staged rows that are not their story's representative),
-``window_days``, ``language_statuses``, ``new_publications`` (for review), and
+``window_days``, ``language_statuses``, ``charsets`` (pages decoded by each rule of
+``core.decoding``, per encoding), ``new_publications`` (for review), and
 samples of ``missing_warc_records``, ``duplicate_urls``, ``duplicate_contents``.
 
 Exact duplicates are not staged and are counted in the manifest: the same
@@ -108,6 +109,7 @@ def transform(
 
     counts: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
+    charsets: Counter[tuple[str, str]] = Counter()  # pages decoded by (rule, encoding)
     new_publications: dict[str, dict] = {}
     hash_duplicates: list[str] = []
     seen_hashes: set[int] = set()  # 64 bits of each content hash: small, and enough
@@ -140,7 +142,7 @@ def transform(
                         _flush(rows, rows_out, signatures_out, index, day)
                         progress("transform", {"articles": counts["read"]})
 
-                for item, page, publisher in article_pages(partition, wanted, items.publisher_of):
+                for item, page, publisher in article_pages(partition, wanted, items.publisher_of, charsets):
                     draft = draft_article(item, page, profile, publisher)
                     digest = draft.row["content_hash"]
                     digest = int(digest[:16], 16) if digest else None
@@ -179,6 +181,7 @@ def transform(
         new_publications=list(new_publications.values()),
         canonicalisation_failures=len(items.canonicalisation_failures),
         canonicalisation_failure_urls=items.canonicalisation_failures[:_SAMPLE],
+        charsets=_by_rule(charsets),
     )
     write_manifest(partition.transform_manifest, manifest)
     if wanted:
@@ -287,6 +290,14 @@ def _flush(
     if signed:
         signatures_out.write_table(pa.Table.from_pylist(signed, schema=signatures_out.schema))
     rows.clear()
+
+
+def _by_rule(charsets: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """(rule, encoding) counts → {rule: {encoding: pages}}, sorted."""
+    result: dict[str, dict[str, int]] = {}
+    for (how, encoding), pages in sorted(charsets.items()):
+        result.setdefault(how, {})[encoding] = pages
+    return result
 
 
 def _temp_path(directory: Path, stem: str) -> Path:
