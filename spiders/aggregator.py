@@ -47,6 +47,7 @@ class AggregatorSpider(scrapy.Spider):
         archive: dict[str, ArchivedRef] | None = None,
         refresh: bool = False,
         last_ids: dict[str, int] | None = None,
+        neighbours: dict[str, dict[str, Any]] | None = None,
         publisher_urls: dict[str, str] | None = None,
         **kwargs: Any,
     ):
@@ -54,7 +55,7 @@ class AggregatorSpider(scrapy.Spider):
         self.profile = profile
         self.day = day
         archive = {} if refresh or archive is None else archive
-        self.crawl_day = CrawlDay(self, profile, day, partition, archive)
+        self.crawl_day = CrawlDay(self, profile, day, partition, archive, _neighbours(neighbours))
         publishers = PublisherLinks(profile, publisher_urls)
         self.articles = ArticleFetcher(self.crawl_day, publishers)
         # Checked for every request by spiders.hosts.AllowedHostsMiddleware (port-aware);
@@ -116,6 +117,17 @@ class AggregatorSpider(scrapy.Spider):
         for slug in slugs:
             for strategy in self.strategies:
                 yield from strategy.start(slug)
+
+
+def _neighbours(given: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, tuple[int, date]]]:
+    """``{slug: {"below": [id, day], "above": [id, day]}}`` (JSON from the crawl stage) as typed pairs."""
+    typed: dict[str, dict[str, tuple[int, date]]] = {}
+    for slug, sides in (given or {}).items():
+        for side, (aggregator_id, day) in sides.items():
+            if side in ("below", "above") and aggregator_id:
+                day = day if isinstance(day, date) else date.fromisoformat(day)
+                typed.setdefault(slug, {})[side] = (int(aggregator_id), day)
+    return typed
 
 
 __all__ = ["AggregatorSpider"]
