@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 
 from core.partitions import Partition
@@ -78,6 +79,19 @@ class AggregatorSpider(scrapy.Spider):
             listings.anchored = probing
             strategies.append(probing)
         return strategies
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> AggregatorSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._count_request, signal=signals.request_reached_downloader)
+        return spider
+
+    def _count_request(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
+        """Every request that reaches the downloader (retries and robots.txt included), by kind."""
+        kind = request.meta.get("kind") or (
+            "robots" if urlsplit(request.url).path == "/robots.txt" else "other"
+        )
+        self.crawler.stats.inc_value(f"pressetl/requests/{kind}")
 
     @property
     def discovery_failures(self) -> list[str]:

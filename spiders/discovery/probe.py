@@ -178,6 +178,8 @@ class IdProbing(DiscoveryStrategy):
             return Outcome.AFTER, []
         if not crawl.claim(fetched.url):
             return Outcome.DAY, []
+        if fetched.reused_from_run is None:
+            crawl.count("pressetl/requests/probe_article")  # the probe fetched an article of the day
         return Outcome.DAY, list(self.articles.emit(replace(fetched, listing_date=published), page))
 
     def _keep(self, fetched: Fetched) -> Iterator[Any]:
