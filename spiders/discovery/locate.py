@@ -108,8 +108,8 @@ class Locator:
                 return (k0 + k1) // 2
             return math.floor(k0 + (k1 - k0) * (self._t - t0) / (t1 - t0))
         rate = self._rate(known)
-        if rate is None:
-            return None
+        if rate is None or (self.lo is not None and self.hi is not None):
+            return None  # no rate yet, or a bracket with one side undated: bisect
         if above:  # open below: extrapolate down
             k1 = min(above)
             return math.floor(k1 - (known[k1] - self._t) * rate * OVERSHOOT) - 1

@@ -120,6 +120,11 @@ class IdProbing(DiscoveryStrategy):
                 pending.append(
                     probe.record(aggregator_id, outcome, self._dated.pop((probe.slug, aggregator_id), None))
                 )
+        if probe.done and not probe.saw_before and probe.slug not in crawl.before_history:
+            dated = probe.model.times if probe.model is not None else {}
+            if dated and Outcome.DAY not in probe.known.values() and not probe.ended_on_errors:
+                # from the publication's first id on, every page is dated after the day
+                crawl.note_before_history(probe.slug, date.fromordinal(int(min(dated.values()))))
         if probe.done and probe.ended_on_errors and probe.slug not in self._probes_failed:
             # K "no page" answers in a row, some of them failures: the end of the publication
             # cannot be told from an outage, so the day's discovery is not complete.

@@ -88,6 +88,7 @@ class IdProbe:
         self.ended_on_errors = False
         self.floor, self.ceiling = floor, ceiling
         self._extrapolate = True
+        self.saw_before = floor is not None  # a page dated before the day was read (or is known)
         self.model = Locator(day) if day is not None else None
         if self.model is not None:
             for aggregator_id, published in (samples or {}).items():
@@ -114,6 +115,8 @@ class IdProbe:
 
     def record(self, aggregator_id: int, outcome: Outcome, published: date | None = None) -> Step:
         self.known[aggregator_id] = outcome
+        if outcome is Outcome.BEFORE:
+            self.saw_before = True
         if published is not None and self.model is not None:
             self.model.observe(aggregator_id, published)
         if self.phase == "done":
@@ -134,7 +137,8 @@ class IdProbe:
             if len(walked) < self.max_misses and self._cursor - 1 > self.lo:
                 return self._walk(self._cursor - 1)
             # No dated page from the probed id down to here.
-            if self.phase == "gallop":
+            only_misses = all(self.known.get(i) is Outcome.MISS for i in walked)
+            if self.phase == "gallop" and not (self.model is not None and only_misses):
                 self._extrapolate = False  # a hole, or below the first id: the dates say nothing here
                 return self._gallop(self._cursor)  # a hole, or below the first id: keep going down
             if self.phase == "anchor":
