@@ -38,6 +38,9 @@ SCALE = 5.0
 DISTANCES = (("1 day", 1), ("1 year", 365), ("4 years", 4 * 365 + 1), ("10 years", 3652))
 GOALS = {"yesterday": 1.3, "4 years": 2.5, "neighbour": 1.3}
 SECTION = "## Backfill: locating a past day"
+BEFORE = """ Before (main, walking every listing page back):
+441 requests (1.13 per article) for 1 day; 3,993 and a failure (`stopped at
+discovery.max_listing_pages=500`, 30 of 390 articles) for 1 year; 4,002 and 0 of 390 for 4 years."""
 
 
 def _settings(data_dir: Path, base_url: str):
@@ -157,21 +160,25 @@ def report(rows: list[dict], command: str, seconds: float) -> str:
         goals.append(f"neighbouring day collected, worst {max(neighbour):.2f} (goal ≤ {GOALS['neighbour']})")
     return f"""{SECTION}
 
-Reproduce: `{command}` ({seconds:.0f} s). {SITE} {DAY}, devsite scale {SCALE:g} (its clock set
-that far after the day), politeness off, production crawl stage; requests = every HTTP request
+Reproduce: `{command}` ({seconds:.0f} s). {SITE} {DAY} ({_strategies()}), devsite scale {SCALE:g}
+(its clock set that far after the day), politeness off, production crawl stage; requests = every HTTP request
 of the crawl (robots.txt, home, listings, articles, retries: Scrapy's `downloader/request_count`);
 discovery = the manifest's `discovery_requests` (locating the day). Articles collected are checked
 against devsite's ground truth: none missing, none from other days. The profile has source follow
-off, so no publisher pages are requested.
+off, so no publisher pages are requested (every shipped profile has it off).
 
 | distance | warehouse | requests | requests / article | discovery requests | result | collected / expected |
 |---|---|---:|---:|---:|---|---:|
 {table}
 
-Requests per article: {"; ".join(goals)}. Before (main, walking every listing page back):
-441 requests (1.13 per article) for 1 day; 3,993 and a failure (`stopped at
-discovery.max_listing_pages=500`, 30 of 390 articles) for 1 year; 4,002 and 0 of 390 for 4 years.
+Requests per article: {"; ".join(goals)}.{BEFORE if SITE == "maghress-fr" else ""}
 """
+
+
+def _strategies() -> str:
+    from core.profiles import load_profile
+
+    return "discovery: " + ", ".join(load_profile(ROOT / "profiles", SITE).discovery.strategies)
 
 
 def write_section(text: str) -> None:
@@ -186,16 +193,28 @@ def write_section(text: str) -> None:
     path.write_text(current, encoding="utf-8")
 
 
+def _use_site(site: str) -> None:
+    global SITE, SECTION
+    if site != SITE:
+        SITE = site
+        SECTION = f"## Backfill: locating a past day ({site})"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--write", action="store_true", help="update this bench's section of bench/RESULTS.md"
     )
     parser.add_argument("--no-neighbour", action="store_true", help="only the empty-warehouse crawls")
+    parser.add_argument(
+        "--site", default=SITE, help="another site (its profile's strategy: listing, rss, id_probe)"
+    )
     args = parser.parse_args(argv)
+    _use_site(args.site)
     started = time.perf_counter()
     rows = measure(DISTANCES, with_neighbour=not args.no_neighbour)
     command = ".venv/bin/python bench/bench_backfill.py" + (" --no-neighbour" if args.no_neighbour else "")
+    command += f" --site {SITE}" if SITE != "maghress-fr" else ""
     text = report(rows, command + " --write", time.perf_counter() - started)
     print(text)
     if args.write:

@@ -88,6 +88,7 @@ class IdProbe:
         self.ended_on_errors = False
         self.floor, self.ceiling = floor, ceiling
         self._extrapolate = True
+        self._scan_end: int | None = None
         self.saw_before = floor is not None  # a page dated before the day was read (or is known)
         self.model = Locator(day) if day is not None else None
         if self.model is not None:
@@ -208,7 +209,22 @@ class IdProbe:
     def _start_scan(self, first: int) -> Step:
         self.phase = "scan"
         self._next = max(1, first)
+        self._scan_end = self._estimated_end(self._next)
         return self._advance_scan()
+
+    def _estimated_end(self, first: int) -> int | None:
+        """Where the day probably ends (a cautious share of a day at the publication's rate): the
+        scan asks for fewer ids at once past it, so that few are asked for beyond the day's last."""
+        if self.model is None:
+            return None
+        dated = {**self.model.hints, **self.model.times}
+        if len(dated) < 2:
+            return None
+        low, high = min(dated), max(dated)
+        span = dated[high] - dated[low]
+        if span < 1:
+            return None
+        return first + int(0.7 * (high - low) / span)
 
     def _advance_scan(self) -> Step:
         step = Step()
@@ -237,7 +253,10 @@ class IdProbe:
             else:
                 self._misses = 0
             self._next += 1
-        for candidate in range(self._next, self._next + self.window):
+        window = self.window
+        if self._scan_end is not None and self._next >= self._scan_end:
+            window = min(window, 2)  # probably near the day's end: ask two at a time
+        for candidate in range(self._next, self._next + window):
             if self.ceiling is not None and candidate >= self.ceiling:
                 break
             if candidate not in self.known and candidate not in self.requested:
