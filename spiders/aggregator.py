@@ -3,9 +3,12 @@
 Wiring only. Publications come from the profile or the home page; each is handed to the
 discovery strategies the profile names (their union), in ``spiders.discovery``:
 
-- ``listing``: the publication listing walked back page by page (``listing``);
+- ``listing``: the day's first page located on the publication listing, then walked (``listing``);
 - ``rss``: the publication's feed, completed by the listing when it is short (``feed``);
-- ``id_probe``: ids searched from the last one seen, each page dated by itself (``probe``).
+- ``id_probe``: ids searched around the day, each page dated by itself (``probe``).
+
+Locating a past day costs requests that grow with the logarithm of its distance
+(``spiders.discovery.locate``); the warehouse's ids of neighbouring days (``neighbours``) steer it.
 
 Every article URL they find goes to ``spiders.articles`` (fetch, reuse of the raw zone,
 source follow, the RawItem); ``spiders.crawl_day`` holds what they share.

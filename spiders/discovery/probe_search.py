@@ -7,9 +7,14 @@ with time, so "dated before the day" is below a boundary and "on or after" above
 
 1. Anchor: the last id seen (the warehouse keeps it), or the newest id on the
    publication's listing when the warehouse knows none. Misses walk down.
+   With the warehouse's ids of neighbouring days: above the last id of the day before
+   (``floor``) the scan starts at once; the first id of the day after (``ceiling``) ends it
+   unasked.
 2. When the anchor is already on or after the day (a backfill, a re-run of a day that
-   was loaded), gallop down (steps doubling) to an id before the day, then bisect to
-   the boundary: O(log n) pages for any day in the past.
+   was loaded), go down to an id before the day, then narrow to the boundary. With dates
+   (``day``; each page's date passed to ``record``, a listing's as ``samples``) the guesses
+   interpolate the publication's publishing rate (``spiders.discovery.locate``), else steps
+   double, then bisect: O(log n) pages for any day in the past, a few for most.
 3. Scan upward from the boundary with up to ``window`` requests in flight, until an
    article dated after the day, or ``max_misses`` consecutive misses (the newest id
    is behind us).
