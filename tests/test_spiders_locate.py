@@ -238,3 +238,28 @@ def test_request_counts_split_discovery_from_articles():
         "pressetl/requests/publisher": 4,
     }
     assert request_counts(stats) == {"discovery_requests": 16, "article_requests": 30, "source_requests": 4}
+
+
+class _UnevenPages(HostApp):
+    """devsite, except that pages asked for by number carry one entry fewer than the first."""
+
+    def respond(self, target: str) -> Response:
+        answer = super().respond(target)
+        if "?page=" not in target or answer.status != 200:
+            return answer
+        body = answer.body.decode("utf-8")
+        start = body.find('<li class="article-item">')
+        end = body.find("</li>", start) + len("</li>")
+        return Response(answer.status, answer.content_type, (body[:start] + body[end:]).encode("utf-8"))
+
+
+def test_listing_pages_of_uneven_sizes_are_walked_from_the_first_page_rather_than_guessed():
+    site, world = "maghress-fr", _world(30)
+    app = _UnevenPages(world, "maghress")
+    spider, crawl = _crawl(site, ["listing"], world, app=app)
+    assert spider.discovery_failures == []
+    found = {item.url for item in crawl.items}
+    # what the uneven listing still shows of the day: nothing guessed wrong, nothing from other days
+    assert found <= {a.canonical_url for a in world.articles_for_day(site, DAY)}
+    walked = [r for r in crawl.requests if r.meta.get("kind") == "listing" and "walk" in r.meta["roles"]]
+    assert len(walked) > len(world.publications(site))  # walked page after page

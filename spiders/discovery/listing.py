@@ -72,6 +72,7 @@ class _Search:
         # first entry dated after the day (the day's newest entry sits just below it)
         self.locator = Locator(crawl.day + timedelta(days=1), ceiling=0)
         self.pages: dict[int, Page] = {}
+        self.uneven = False
         newest = next((e.aggregator_id for e in first.entries if e.aggregator_id), None)
         for side, (aggregator_id, day) in crawl.neighbours.get(slug, {}).items():
             if newest is not None and aggregator_id <= newest:
@@ -81,6 +82,8 @@ class _Search:
 
     def add(self, number: int, page: Page) -> None:
         self.pages[number] = page
+        if page.next_url is not None and len(page.entries) != self.page_size:
+            self.uneven = True  # pages of other sizes: page numbers do not give positions
         start = (number - 1) * self.page_size
         if not page.entries:
             self.locator.observe_before_all(-start)
@@ -203,6 +206,14 @@ class ListingWalk(DiscoveryStrategy):
 
     def _search_step(self, search: _Search) -> Iterator[Any]:
         crawl, locator = self.crawl, search.locator
+        if search.uneven:
+            crawl.logger.warning(
+                "%s: publication %s: listing pages of uneven sizes; walking it from its first page",
+                crawl.profile.site,
+                search.slug,
+            )
+            yield from self._walk_page(search.slug, 1, search.pages[1], 1)
+            return
         if not locator.located:
             if locator.requests >= crawl.profile.discovery.max_search_requests:
                 last = max(search.pages)
