@@ -55,6 +55,14 @@ class CrawlManifest(_Manifest):
     # the aggregator hosts the crawl was allowed to fetch: the quality gate checks the raw
     # items against these, even when a later reprocess runs with another base URL
     hosts: list[str] | None = None
+    # every HTTP request of the crawl, split by what it was for: locating the day (robots.txt,
+    # home, listings, feeds, id probes that found no article of the day), the day's article
+    # pages (id probes that found one included), the publishers' pages (source follow)
+    discovery_requests: int = 0
+    article_requests: int = 0
+    source_requests: int = 0
+    # publications whose first article is later than the day: nothing to collect there
+    before_history: dict[str, date] = Field(default_factory=dict)
     warc_file: str
     log_file: str
     started_at: datetime
