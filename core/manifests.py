@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import ManifestError
 from core.partitions import Partition, atomic_path
-from core.records import LedgerCounts
+from core.records import CrawlCost, LedgerCounts
 
 
 class _Manifest(BaseModel):
@@ -215,6 +215,15 @@ def transform_manifest(partition: Partition) -> TransformManifest | None:
 
 def validation_manifest(partition: Partition) -> ValidationManifest | None:
     return read_if_present(partition.validation_manifest, ValidationManifest)
+
+
+def crawl_cost(partition: Partition) -> CrawlCost | None:
+    """What the partition's crawl cost, from its manifest; None when it was never crawled."""
+    manifest = crawl_manifest(partition)
+    if manifest is None:
+        return None
+    split = manifest.discovery_requests + manifest.article_requests + manifest.source_requests
+    return CrawlCost(requests=split or manifest.pages_fetched, discovery_requests=manifest.discovery_requests)
 
 
 def partition_counts(partition: Partition) -> LedgerCounts:

@@ -53,6 +53,14 @@ class PageFailure(_Record):
 
 
 @dataclass(frozen=True)
+class CrawlCost:
+    """What a crawl of one (site, day) cost in HTTP requests; the ledger keeps it beside the counts."""
+
+    requests: int
+    discovery_requests: int  # spent locating the day: robots, home, listings, feeds, probes
+
+
+@dataclass(frozen=True)
 class LedgerCounts:
     """The reconciliation of one (site, day): discovered = loaded + duplicates + quarantined + failed."""
 

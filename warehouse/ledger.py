@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from core.records import LedgerCounts
+from core.records import CrawlCost, LedgerCounts
 from core.text import one_line
 from warehouse.models import Article, CrawlRun
 from warehouse.runs import run_row, write_run, write_validation_results
@@ -28,6 +28,7 @@ def record_failed_run(
     *,
     finished_at: datetime | None = None,
     results: list[dict[str, Any]] | None = None,
+    cost: CrawlCost | None = None,
 ) -> None:
     """Record that run ``run_id`` of (site, day) failed in ``stage`` (replaces that run's row),
     with the quality gate's ``results`` when it was the gate that stopped it: one transaction."""
@@ -42,6 +43,7 @@ def record_failed_run(
         error=one_line(error, MAX_ERROR_CHARS),
         started_at=started_at,
         finished_at=finished_at or datetime.now(UTC),
+        cost=cost,
     )
     with engine.begin() as conn:
         write_run(conn, row)

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, delete
 
 from core.manifests import validation_manifest
 from core.partitions import Partition
-from core.records import LedgerCounts
+from core.records import CrawlCost, LedgerCounts
 from core.records import PageFailure as PageFailureRecord
 from warehouse.dimensions import describe_known_publications, register_publications, register_site, write_site
 from warehouse.merge import ARTICLE_KEY, ArticleMerge, SeenPublications, upsert_publications
@@ -256,6 +256,7 @@ def load_partition(
     site_names: tuple[str, str] | None = None,
     known_publications: Mapping[str, Mapping[str, Any]] | None = None,
     validation_results: list[dict[str, Any]] | None = None,
+    cost: CrawlCost | None = None,
     chunk_size: int = DEFAULT_BATCH_ROWS,
     progress: Progress | None = None,
 ) -> LedgerCounts:
@@ -309,6 +310,7 @@ def load_partition(
                 started_at=started_at,
                 finished_at=finished_at or datetime.now(UTC),
                 quality_overridden=overridden,
+                cost=cost,
             ),
         )
     return final

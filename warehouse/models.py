@@ -217,6 +217,10 @@ class CrawlRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     # The quality gate failed and an operator loaded the batch anyway (validation manifest).
     quality_overridden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What the crawl cost (crawl manifest): every HTTP request, and those spent locating the
+    # day (robots, home, listings, feeds, probes). Empty for runs recorded before 0004.
+    requests: Mapped[int | None] = mapped_column(Integer)
+    discovery_requests: Mapped[int | None] = mapped_column(Integer)
 
 
 class PageFailure(Base):

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from core.errors import LoadError
-from core.manifests import partition_counts, validation_manifest
+from core.manifests import crawl_cost, partition_counts, validation_manifest
 from core.settings import Settings
 from pipeline.stages.common import Progress, no_progress, partition_for, site_profile
 
@@ -59,6 +59,7 @@ def load(settings: Settings, site: str, day: date, run_id: str, progress: Progre
             site_names=(profile.aggregator, profile.display_name),
             known_publications=known_publications(),
             validation_results=[e.model_dump() for e in manifest.expectations],
+            cost=crawl_cost(partition),
             progress=progress,
         )
     finally:
