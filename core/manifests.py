@@ -92,6 +92,9 @@ class TransformManifest(_Manifest):
     duplicate_urls: list[str] = Field(default_factory=list)  # a sample
     duplicate_contents: list[str] = Field(default_factory=list)  # a sample
     staged: int
+    signed: int = 0  # staged rows with a story signature (minhash.parquet), linked at load
+    # Written by transforms that clustered stories themselves, before the warehouse did:
+    # still read from manifests on disk, never written now.
     near_duplicates: int = 0
     window_days: list[date] = Field(default_factory=list)
     language_statuses: dict[str, int] = Field(default_factory=dict)
