@@ -90,7 +90,9 @@ def _site_plan(
     publications = len(profile.discovery.publications) or TYPICAL_PUBLICATIONS
     if history:
         articles = statistics.median(m.discovered for m in history)
-        requests = statistics.median(m.pages_fetched for m in history)
+        requests = statistics.median(
+            (m.discovery_requests + m.article_requests + m.source_requests) or m.pages_fetched for m in history
+        )
         basis = f"median of {len(history)} crawled day(s)"
     else:
         articles = TYPICAL_ARTICLES
