@@ -93,6 +93,9 @@ def test_load_puts_exactly_the_input_in_the_warehouse(engine: Engine, data_dir: 
         "started_at": T0,
         "finished_at": T1,
         "quality_overridden": False,
+        # no crawl cost given (the stage passes the crawl manifest's): not counted, not zero
+        "requests": None,
+        "discovery_requests": None,
     }
     assert [
         (v["canonical_url"], v["version"], v["title"], v["run_id"]) for v in rows(engine, "article_versions")
