@@ -6,7 +6,7 @@
 
 In one run, on one machine, for the same validated partition (ARTICLE_SCHEMA
 Parquet generated here: French articles of ~3 KB of text from 60 publications,
-most stories told by four of them, row groups of 2,000 rows):
+row groups of 2,000 rows):
 
 PostgreSQL (a scratch database on 127.0.0.1:5432, user postgres, created and dropped here):
   COPY    ``COPY articles_copy FROM STDIN (FORMAT csv)`` through psycopg's
@@ -14,7 +14,8 @@ PostgreSQL (a scratch database on 127.0.0.1:5432, user postgres, created and dro
           indexes), the rows read and converted to CSV as the loader does;
   load    ``warehouse.loader.load_partition``: one transaction: the batches
           COPYed into a temporary table, then set-based article versions,
-          upsert, publications, story clusters and the ledger row;
+          upsert, publications and the ledger row (without story linking,
+          which the load stage adds: ``tests/test_pipeline_stories.py``);
   reload  the same partition again, new run id: nothing changed, nothing written.
 DuckDB (a file):
   native  ``INSERT INTO articles_native SELECT … FROM read_parquet(…)``;
@@ -56,7 +57,16 @@ PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TARGET_PG_RATIO = 0.5
 RESULTS = ROOT / "bench" / "results" / "load.md"
 # The tables a load writes, emptied before each round.
-WAREHOUSE_TABLES = ("articles", "article_versions", "story_clusters", "publications", "sites", "crawl_runs")
+WAREHOUSE_TABLES = (
+    "articles",
+    "article_versions",
+    "story_signatures",
+    "story_links",
+    "story_clusters",
+    "publications",
+    "sites",
+    "crawl_runs",
+)
 
 VOCABULARY = (
     "le la les un une des du de et à en pour sur dans par avec au aux ce cette ses leur plus "
@@ -104,10 +114,6 @@ def generate(path: Path, rows: int, row_group_rows: int, seed: int = 20110209, s
             for i in range(start, min(rows, start + row_group_rows)):
                 slug, name, key = publications[i % len(publications)]
                 aid = 100_000 + i
-                story = i - i % 4 if i % 10 < 8 else i  # most stories are told by four publications
-                representative = (
-                    f"https://www.maghress.com/fr/{publications[story % 60][0]}/{100_000 + story}"
-                )
                 picked = [paragraphs[rng.randrange(len(paragraphs))] for _ in range(rng.randint(3, 8))]
                 body = f"{rng.choice(WORDS).capitalize()} ({aid}). " + "\n\n".join(picked)
                 title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 12))).capitalize()
@@ -143,8 +149,6 @@ def generate(path: Path, rows: int, row_group_rows: int, seed: int = 20110209, s
                         "language_status": "detected",
                         "language_confidence": 0.99,
                         "reading_time_minutes": round(words / 230, 1),
-                        "cluster_id": representative,
-                        "is_representative": story == i,
                     }
                 )
             writer.write_table(pa.Table.from_pylist(batch, schema=ARTICLE_SCHEMA))
@@ -473,7 +477,7 @@ def report(args: argparse.Namespace, info: dict, pg: dict | None, duck: dict | N
         lines.append(
             f"- PostgreSQL: the loader runs at **{ratio:.2f}× a plain COPY** of the same rows ({verdict} the "
             f"{TARGET_PG_RATIO}× target), though it also writes `article_versions` (title and body a second "
-            "time), publications, story clusters and the ledger row in the same transaction."
+            "time), publications and the ledger row in the same transaction."
         )
     if duck:
         ratio = duck["load"]["rows_per_s"] / duck["native"]["rows_per_s"]

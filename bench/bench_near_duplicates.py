@@ -10,11 +10,13 @@ site is positive when both carry the same story id; every other pair is
 negative, among them pairs of one publication and pairs of unrelated articles
 written from the same templates (devsite's "same topic").
 
-Clusters are made as the transform stage makes them: day by day, each day's
-articles indexed with the two previous days', ``cluster_id`` taken for that
-day's articles. A pair is predicted positive when both articles got the same
-``cluster_id``. Precision = true pairs predicted / pairs predicted, recall =
-true pairs predicted / true pairs. Markdown on stdout.
+Clusters are made as the warehouse makes them once every day is loaded, in
+whatever order: links between copies published at most ``span_days`` apart,
+joined into connected components (``StoryIndex`` over the period and the two
+days either side of it, the same answer in memory). A pair is predicted
+positive when both articles got the same ``cluster_id``. Precision = true
+pairs predicted / pairs predicted, recall = true pairs predicted / true
+pairs. Markdown on stdout.
 """
 
 from __future__ import annotations
@@ -54,12 +56,13 @@ def _days(first: date, last: date) -> list[date]:
 
 
 def labelled_set(world: World, sites: list[str], period: tuple[date, date]) -> dict[str, list[Labelled]]:
-    """Articles of each site over the period and the two days before it (the first days' window)."""
+    """Articles of each site over the period and the two days either side of it (the span of the
+    edge days' stories)."""
     first, last = period
     out: dict[str, list[Labelled]] = {}
     for site in sites:
         rows = []
-        for day in _days(first - timedelta(days=2), last):
+        for day in _days(first - timedelta(days=2), last + timedelta(days=2)):
             for article in world.articles_for_day(site, day):
                 rows.append(
                     Labelled(
@@ -70,25 +73,21 @@ def labelled_set(world: World, sites: list[str], period: tuple[date, date]) -> d
     return out
 
 
-def clusters_as_staged(
+def clusters_as_loaded(
     rows: list[Labelled], params: NearDuplicateParams, period: tuple[date, date], cache: dict
 ):
-    """url → cluster id, for the period's articles, day by day with a window of three days."""
-    by_day: dict[date, list[Labelled]] = {}
-    for row in rows:
-        by_day.setdefault(row.day, []).append(row)
+    """url → cluster id, for the period's articles, as the warehouse has them once every day is in."""
     missing = [row for row in rows if (row.url, params.shingle_words, params.num_perm) not in cache]
     for row, values in zip(missing, signatures([row.text for row in missing], params), strict=True):
         cache[(row.url, params.shingle_words, params.num_perm)] = values
+    index = StoryIndex(params)
+    for row in rows:
+        values = cache[(row.url, params.shingle_words, params.num_perm)]
+        if values is not None:
+            index.add(row.url, row.day, values)
     assigned: dict[str, str | None] = {}
-    for day in _days(*period):
-        index = StoryIndex(params)
-        for back in (2, 1, 0):
-            for row in by_day.get(day - timedelta(days=back), []):
-                values = cache[(row.url, params.shingle_words, params.num_perm)]
-                if values is not None:
-                    index.add(row.url, row.day, values)
-        for row in by_day.get(day, []):
+    for row in rows:
+        if period[0] <= row.day <= period[1]:
             found = index.assignment(row.url)
             assigned[row.url] = found.cluster_id if found else None
     return assigned
@@ -140,7 +139,7 @@ class Scores:
 def evaluate(data: dict[str, list[Labelled]], params: NearDuplicateParams, period, cache) -> Scores:
     scores = Scores()
     for rows in data.values():
-        scores.add(rows, clusters_as_staged(rows, params, period, cache))
+        scores.add(rows, clusters_as_loaded(rows, params, period, cache))
     return scores
 
 
@@ -176,7 +175,7 @@ def main() -> None:
         shingles = (3, 4)
     started = time.perf_counter()
     train_set, test_set = labelled_set(world, sites, train), labelled_set(world, sites, test)
-    articles = sum(len([r for r in rows if train[0] <= r.day]) for rows in train_set.values())
+    articles = sum(len([r for r in rows if train[0] <= r.day <= train[1]]) for rows in train_set.values())
     positives, negatives, same_pub = _negative_pairs(train_set, train)
     print(f"## Near-duplicate stories: threshold choice (`{' '.join(sys.argv)}`)\n")
     print(
@@ -242,7 +241,7 @@ def main() -> None:
     cache: dict = {}
     for site, rows in test_set.items():
         scores = evaluate({site: rows}, base, test, cache)
-        articles = sum(1 for row in rows if test[0] <= row.day)
+        articles = sum(1 for row in rows if test[0] <= row.day <= test[1])
         print(
             f"| {site} | {articles} | {scores.true_pairs} | {scores.predicted_pairs} | "
             f"{scores.precision:.4f} | {scores.recall:.4f} |"

@@ -139,7 +139,7 @@ def main() -> None:
         f"{len(pages)} devsite pages of {args.site} (one day at scale, {per_page:.1f} KiB of HTML each, "
         f"WARC {warc_bytes / 2**20:.1f} MiB, built in {built:.0f} s); {args.rounds} alternating rounds; "
         f"staged {summary.get('staged')}, duplicates {summary.get('duplicates')}, "
-        f"near-duplicates {summary.get('near_duplicates')}.\n"
+        f"signed {summary.get('signed')} (story signatures; linked at load).\n"
     )
     print("| run | articles | CPU s | articles / CPU s | wall s | articles / wall s |")
     print("|---|---|---|---|---|---|")

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import ManifestError
 from core.partitions import Partition, atomic_path
-from core.records import LedgerCounts
+from core.records import CrawlCost, LedgerCounts
 
 
 class _Manifest(BaseModel):
@@ -55,6 +55,14 @@ class CrawlManifest(_Manifest):
     # the aggregator hosts the crawl was allowed to fetch: the quality gate checks the raw
     # items against these, even when a later reprocess runs with another base URL
     hosts: list[str] | None = None
+    # every HTTP request of the crawl, split by what it was for: locating the day (robots.txt,
+    # home, listings, feeds, id probes that found no article of the day), the day's article
+    # pages (id probes that found one included), the publishers' pages (source follow)
+    discovery_requests: int = 0
+    article_requests: int = 0
+    source_requests: int = 0
+    # publications whose first article is later than the day: nothing to collect there
+    before_history: dict[str, date] = Field(default_factory=dict)
     warc_file: str
     log_file: str
     started_at: datetime
@@ -84,6 +92,9 @@ class TransformManifest(_Manifest):
     duplicate_urls: list[str] = Field(default_factory=list)  # a sample
     duplicate_contents: list[str] = Field(default_factory=list)  # a sample
     staged: int
+    signed: int = 0  # staged rows with a story signature (minhash.parquet), linked at load
+    # Written by transforms that clustered stories themselves, before the warehouse did:
+    # still read from manifests on disk, never written now.
     near_duplicates: int = 0
     window_days: list[date] = Field(default_factory=list)
     language_statuses: dict[str, int] = Field(default_factory=dict)
@@ -91,6 +102,9 @@ class TransformManifest(_Manifest):
     # raw items whose URL the profile could not canonicalise: kept under the URL as fetched
     canonicalisation_failures: int = 0
     canonicalisation_failure_urls: list[str] = Field(default_factory=list)  # a sample
+    # pages decoded (articles and publisher pages) by each rule of ``core.decoding`` → encoding →
+    # count: {"header+meta": {"utf-8": 9000}, "detected": {"windows-1256": 12}, ...}
+    charsets: dict[str, dict[str, int]] = Field(default_factory=dict)
 
 
 # -- validation ----------------------------------------------------------------------
@@ -204,6 +218,15 @@ def transform_manifest(partition: Partition) -> TransformManifest | None:
 
 def validation_manifest(partition: Partition) -> ValidationManifest | None:
     return read_if_present(partition.validation_manifest, ValidationManifest)
+
+
+def crawl_cost(partition: Partition) -> CrawlCost | None:
+    """What the partition's crawl cost, from its manifest; None when it was never crawled."""
+    manifest = crawl_manifest(partition)
+    if manifest is None:
+        return None
+    split = manifest.discovery_requests + manifest.article_requests + manifest.source_requests
+    return CrawlCost(requests=split or manifest.pages_fetched, discovery_requests=manifest.discovery_requests)
 
 
 def partition_counts(partition: Partition) -> LedgerCounts:

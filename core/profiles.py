@@ -27,6 +27,11 @@ class _Strict(BaseModel):
 class UrlPatterns(_Strict):
     home: str = Field(description="path of the page that links every publication listing")
     listing: str = Field(description="path of a publication listing, with {publication}")
+    listing_page: str | None = Field(
+        default=None,
+        description="path of page {page} of a publication listing, with {publication} and {page}: "
+        "the day is then located by jumping to page numbers instead of walking every page",
+    )
     article: str = Field(description="regex on the URL path; named groups publication and id")
     publication_link: str = Field(description="regex on a path that is a publication listing")
     article_path: str | None = Field(
@@ -85,7 +90,11 @@ class Discovery(_Strict):
     publications: list[str] = Field(
         default_factory=list, description="publication slugs; empty means read them off the home page"
     )
+    # pages walked for the day itself, from its first page on (locating the day is not counted)
     max_listing_pages: int = Field(default=500, ge=1)
+    # pages read (listing) or ids asked (id probing) to locate the day, per publication; the
+    # search is logarithmic: 64 covers any history
+    max_search_requests: int = Field(default=64, ge=1)
     # id probing: from the last id seen per publication (kept in the warehouse) upward
     max_consecutive_misses: int = Field(default=10, ge=1)
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from w3lib.encoding import html_to_unicode
 from warcio.archiveiterator import ArchiveIterator
 
+from core.decoding import Decoded, decode_html
 from core.partitions import Partition
 from core.records import RawItem
 
@@ -22,10 +22,14 @@ class ArchivedResponse:
     body: bytes
 
     @property
+    def decoded(self) -> Decoded:
+        """The body decoded (``core.decoding``: the header and the page's own declaration
+        checked against the bytes), with the encoding used and the rule that chose it."""
+        return decode_html(self.body, self.content_type)
+
+    @property
     def text(self) -> str:
-        """Decoded with the HTTP charset, then the page's own declaration, then sniffing."""
-        _, text = html_to_unicode(self.content_type, self.body)
-        return text
+        return self.decoded.text
 
 
 def read_raw_items(partition: Partition) -> Iterator[RawItem]:

@@ -53,6 +53,14 @@ class PageFailure(_Record):
 
 
 @dataclass(frozen=True)
+class CrawlCost:
+    """What a crawl of one (site, day) cost in HTTP requests; the ledger keeps it beside the counts."""
+
+    requests: int
+    discovery_requests: int  # spent locating the day: robots, home, listings, feeds, probes
+
+
+@dataclass(frozen=True)
 class LedgerCounts:
     """The reconciliation of one (site, day): discovered = loaded + duplicates + quarantined + failed."""
 
@@ -104,7 +112,10 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("language_status", pa.string()),  # detected | declared | mixed | too_short
         pa.field("language_confidence", pa.float32()),
         pa.field("reading_time_minutes", pa.float32()),
-        pa.field("cluster_id", pa.string()),  # near-duplicate story cluster (representative's canonical URL)
+        # The near-duplicate story cluster (its representative's canonical URL) is the warehouse's:
+        # found at load time across days (warehouse.stories). Empty in staged and validated files
+        # (kept in the schema so files written before still read and validate).
+        pa.field("cluster_id", pa.string()),
         pa.field("is_representative", pa.bool_()),
     ]
 )

@@ -71,7 +71,6 @@ def clean_text(text: str | None) -> str:
     return text
 
 
-
 def one_line(error: object, limit: int | None = None) -> str:
     """An error as one line (the Airflow UI, the ledger, a log): whitespace collapsed, the
     exception's type when it has no message, at most ``limit`` characters."""

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
-from core.manifests import partition_counts, validation_manifest
+from core.manifests import crawl_cost, partition_counts, validation_manifest
 from core.partitions import Partition
 from core.settings import Settings
 from core.text import one_line
@@ -49,6 +49,17 @@ def record_failure(
     engine = make_engine(settings.warehouse_url)
     try:
         require_current(engine)
-        record_failed_run(engine, site, day, run_id, stage, error, counts, started_at, results=results)
+        record_failed_run(
+            engine,
+            site,
+            day,
+            run_id,
+            stage,
+            error,
+            counts,
+            started_at,
+            results=results,
+            cost=crawl_cost(partition),
+        )
     finally:
         engine.dispose()

@@ -3,9 +3,12 @@
 Wiring only. Publications come from the profile or the home page; each is handed to the
 discovery strategies the profile names (their union), in ``spiders.discovery``:
 
-- ``listing``: the publication listing walked back page by page (``listing``);
+- ``listing``: the day's first page located on the publication listing, then walked (``listing``);
 - ``rss``: the publication's feed, completed by the listing when it is short (``feed``);
-- ``id_probe``: ids searched from the last one seen, each page dated by itself (``probe``).
+- ``id_probe``: ids searched around the day, each page dated by itself (``probe``).
+
+Locating a past day costs requests that grow with the logarithm of its distance
+(``spiders.discovery.locate``); the warehouse's ids of neighbouring days (``neighbours``) steer it.
 
 Every article URL they find goes to ``spiders.articles`` (fetch, reuse of the raw zone,
 source follow, the RawItem); ``spiders.crawl_day`` holds what they share.
@@ -20,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 
 from core.partitions import Partition
@@ -47,6 +51,7 @@ class AggregatorSpider(scrapy.Spider):
         archive: dict[str, ArchivedRef] | None = None,
         refresh: bool = False,
         last_ids: dict[str, int] | None = None,
+        neighbours: dict[str, dict[str, Any]] | None = None,
         publisher_urls: dict[str, str] | None = None,
         **kwargs: Any,
     ):
@@ -54,7 +59,7 @@ class AggregatorSpider(scrapy.Spider):
         self.profile = profile
         self.day = day
         archive = {} if refresh or archive is None else archive
-        self.crawl_day = CrawlDay(self, profile, day, partition, archive)
+        self.crawl_day = CrawlDay(self, profile, day, partition, archive, _neighbours(neighbours))
         publishers = PublisherLinks(profile, publisher_urls)
         self.articles = ArticleFetcher(self.crawl_day, publishers)
         # Checked for every request by spiders.hosts.AllowedHostsMiddleware (port-aware);
@@ -77,6 +82,19 @@ class AggregatorSpider(scrapy.Spider):
             listings.anchored = probing
             strategies.append(probing)
         return strategies
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> AggregatorSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._count_request, signal=signals.request_reached_downloader)
+        return spider
+
+    def _count_request(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
+        """Every request that reaches the downloader (retries and robots.txt included), by kind."""
+        kind = request.meta.get("kind") or (
+            "robots" if urlsplit(request.url).path == "/robots.txt" else "other"
+        )
+        self.crawler.stats.inc_value(f"pressetl/requests/{kind}")
 
     @property
     def discovery_failures(self) -> list[str]:
@@ -116,6 +134,17 @@ class AggregatorSpider(scrapy.Spider):
         for slug in slugs:
             for strategy in self.strategies:
                 yield from strategy.start(slug)
+
+
+def _neighbours(given: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, tuple[int, date]]]:
+    """``{slug: {"below": [id, day], "above": [id, day]}}`` (JSON from the crawl stage) as typed pairs."""
+    typed: dict[str, dict[str, tuple[int, date]]] = {}
+    for slug, sides in (given or {}).items():
+        for side, (aggregator_id, day) in sides.items():
+            if side in ("below", "above") and aggregator_id:
+                day = day if isinstance(day, date) else date.fromisoformat(day)
+                typed.setdefault(slug, {})[side] = (int(aggregator_id), day)
+    return typed
 
 
 __all__ = ["AggregatorSpider"]

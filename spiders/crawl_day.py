@@ -26,6 +26,8 @@ from core.rawzone import ArchivedRef
 from core.records import PageFailure, RawItem
 from spiders.hosts import request_allowed
 
+Neighbours = dict[str, dict[str, tuple[int, date]]]
+
 
 def describe_failure(failure: Failure) -> tuple[int | None, str]:
     """(HTTP status, one-line reason) for a failed request."""
@@ -93,6 +95,7 @@ class CrawlDay:
         day: date,
         partition: Partition | None = None,
         archive: dict[str, ArchivedRef] | None = None,
+        neighbours: Neighbours | None = None,
     ):
         self._spider = spider  # its crawler (stats) is attached only after construction
         self.profile = profile
@@ -102,6 +105,22 @@ class CrawlDay:
         self.discovered: set[str] = set()
         self.discovery_failures: list[str] = []
         self.site_netlocs = frozenset(h.lower() for h in profile.hosts)
+        # ids the warehouse knows around the day, per publication: "below" the highest id of an
+        # earlier day, "above" the lowest of a later one, each with its day; they steer the search
+        self.neighbours: Neighbours = neighbours or {}
+        # publications whose history starts after the day (their oldest article, by slug)
+        self.before_history: dict[str, date] = {}
+
+    def note_before_history(self, slug: str, oldest: date) -> None:
+        """The day lies before the publication's first article: nothing to collect, not a failure."""
+        self.before_history[slug] = oldest
+        self.logger.info(
+            "%s %s: publication %s: the day is before its first article (%s): nothing to collect",
+            self.profile.site,
+            self.day,
+            slug,
+            oldest,
+        )
 
     @property
     def logger(self):

@@ -33,6 +33,7 @@ def crawl_partition(
     *,
     refresh: bool = False,
     last_ids: dict[str, int] | None = None,
+    neighbours: dict[str, dict] | None = None,
 ) -> CrawlManifest:
     profile = load_profile(settings.profiles_dir, site, settings.base_url_overrides.get(site))
     partition = Partition(site, day, settings.data_dir)
@@ -54,6 +55,7 @@ def crawl_partition(
         archive=archive,
         refresh=refresh,
         last_ids=last_ids or {},
+        neighbours=neighbours or {},
         publisher_urls=settings.publisher_base_url_overrides,
     )
     process.start()
@@ -76,6 +78,7 @@ def crawl_partition(
             f"crawl of {site} {day} incomplete: {len(spider.discovery_failures)} discovery page(s) failed, "
             f"first {first}: {reasons.get(first, 'see failures.jsonl')}"
         )
+    requests = request_counts(stats)
     manifest = CrawlManifest(
         site=site,
         logical_date=day,
@@ -99,6 +102,8 @@ def crawl_partition(
         bytes_fetched=stats.get("downloader/response_bytes", 0),
         finish_reason=stats.get("finish_reason"),
         hosts=sorted(profile.hosts),
+        **requests,
+        before_history=dict(spider.crawl_day.before_history) if spider is not None else {},
         warc_file=f"warc/{run_id}.warc.gz",
         log_file=str(log_file.relative_to(partition.raw_dir)),
         started_at=started_at,
@@ -106,6 +111,23 @@ def crawl_partition(
     )
     write_manifest(partition.crawl_manifest, manifest)
     return manifest
+
+
+def request_counts(stats: dict) -> dict[str, int]:
+    """discovery / article / source requests, from the spider's per-kind counters."""
+    by_kind = {
+        key.removeprefix("pressetl/requests/"): value
+        for key, value in stats.items()
+        if key.startswith("pressetl/requests/")
+    }
+    probe_articles = by_kind.pop("probe_article", 0)
+    articles = by_kind.pop("article", 0) + probe_articles
+    source = by_kind.pop("publisher", 0)
+    return {
+        "discovery_requests": sum(by_kind.values()) - probe_articles,
+        "article_requests": articles,
+        "source_requests": source,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,11 +138,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settings", required=True, help="pressetl Settings as JSON")
     parser.add_argument("--refresh", action="store_true", help="download again what the raw zone holds")
     parser.add_argument("--last-ids", default="{}", help="id probing: last id seen per publication, JSON")
+    parser.add_argument(
+        "--neighbours",
+        default="{}",
+        help='ids of neighbouring days, JSON: {slug: {"below": [id, day], "above": [id, day]}}',
+    )
     args = parser.parse_args(argv)
     settings = settings_from_json(args.settings)
     last_ids = {slug: int(value) for slug, value in json.loads(args.last_ids).items()}
     manifest = crawl_partition(
-        settings, args.site, args.date, args.run_id, refresh=args.refresh, last_ids=last_ids
+        settings,
+        args.site,
+        args.date,
+        args.run_id,
+        refresh=args.refresh,
+        last_ids=last_ids,
+        neighbours=json.loads(args.neighbours),
     )
     print(json.dumps({"manifest": manifest.model_dump(mode="json")}), flush=True)
     return 0

@@ -131,3 +131,21 @@ def test_a_failed_crawl_is_in_the_ledger_with_its_reason(tmp_path):
     (row,) = _query(settings.warehouse_url, "SELECT status, failed_stage, error FROM crawl_runs")
     assert row.status == "failed" and row.failed_stage == "crawl"
     assert "http://127.0.0.1:9/fr/" in row.error
+
+
+def test_the_ledger_row_says_what_the_crawl_cost(tmp_path, world, devsite_url):
+    from core.manifests import crawl_manifest
+    from core.partitions import Partition
+
+    settings = make_settings(tmp_path / "data", devsite_url)
+    result = run_partition(settings, SITE, DAY, "cost-run")
+    assert result.status == "succeeded"
+    manifest = crawl_manifest(Partition(SITE, DAY, settings.data_dir))
+    ((requests, discovery),) = _query(
+        settings.warehouse_url,
+        "SELECT requests, discovery_requests FROM crawl_runs WHERE run_id = 'cost-run'",
+    )
+    assert discovery == manifest.discovery_requests > 0
+    assert requests == manifest.discovery_requests + manifest.article_requests + manifest.source_requests
+    assert requests >= len(world.articles_for_day(SITE, DAY)) + discovery  # every article page, plus locating
+    assert result.requests == manifest.pages_fetched

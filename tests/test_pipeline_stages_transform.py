@@ -1,14 +1,17 @@
 """The transform stage on raw partitions written from devsite's pages (no crawl, no server):
-exact duplicates, stories clustered across days whatever the order, the manifest, flat memory."""
+exact duplicates, story signatures (a day's files do not depend on the other days), the
+manifest, flat memory."""
 
 from __future__ import annotations
 
 import gc
 import importlib
+import shutil
 import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from conftest import make_settings
@@ -19,8 +22,10 @@ from core.settings import Settings
 from devsite.partitions import Page, devsite_pages, write_partition
 from devsite.world import World
 from pipeline.stages.common import partition_for
+from pipeline.stages.signatures import read_signatures
 from pipeline.stages.transform import minhash_path, transform
 from transforms.language import preload
+from transforms.near_duplicates import signature
 
 SITE = "maghress-fr"
 BASE = "https://www.maghress.com"
@@ -52,63 +57,43 @@ def manifest(settings: Settings, day: date) -> dict:
     return read_json(partition_for(settings, SITE, day).transform_manifest)
 
 
-# --- stories across days ----------------------------------------------------------------
+# --- story signatures ----------------------------------------------------------------------
 
 
-def _stories(world, days: list[date]) -> dict[str, list]:
-    """Stories whose every copy runs within ``days``: story id → copies."""
-    copies: dict[str, list] = {}
-    for day in [
-        days[0] - timedelta(days=2),
-        days[0] - timedelta(days=1),
-        *days,
-        days[-1] + timedelta(days=1),
-    ]:
-        for article in world.articles_for_day(SITE, day):
-            if article.story_id:
-                copies.setdefault(article.story_id, []).append(article)
-    return {
-        story: found
-        for story, found in copies.items()
-        if all(days[0] <= copy.published_date <= days[-1] for copy in found)
-    }
-
-
-def test_stories_are_clustered_across_three_days(settings: Settings, world) -> None:
-    for day in DAYS:
+def test_staged_rows_leave_clusters_to_the_warehouse_and_every_body_is_signed(
+    settings: Settings, world
+) -> None:
+    for day in DAYS[:2]:
         summary = stage(settings, day, devsite_pages(world, SITE, day, BASE))
         assert summary["staged"] == len(world.articles_for_day(SITE, day))
-    rows = {row["canonical_url"]: row for day in DAYS for row in staged(settings, day)}
-
-    stories = _stories(world, DAYS)
-    assert len(stories) >= 5, "devsite must publish wire stories on these days"
-    in_story = set()
-    for story, copies in stories.items():
-        first = min(copies, key=lambda a: (a.published_date, a.canonical_url))
-        for copy in copies:
-            in_story.add(copy.canonical_url)
-            row = rows[copy.canonical_url]
-            assert row["cluster_id"] == first.canonical_url, (story, copy.canonical_url)
-            assert row["is_representative"] == (copy is first)
-    unique = [row for url, row in rows.items() if url not in in_story and row["cluster_id"] == url]
-    assert len(unique) >= 0.9 * (len(rows) - len(in_story))  # stories born outside the range aside
-    # a signature per staged article with a body, for the next days' transforms
-    signatures = pq.read_table(minhash_path(partition_for(settings, SITE, DAYS[-1])))
-    assert signatures.num_rows == sum(1 for row in staged(settings, DAYS[-1]) if row["cluster_id"])
-    assert manifest(settings, DAYS[-1])["window_days"] == [d.isoformat() for d in DAYS[-3:-1]]
+    rows = staged(settings, DAYS[1])
+    assert {(row["cluster_id"], row["is_representative"]) for row in rows} == {(None, None)}
+    signed = pq.read_table(minhash_path(partition_for(settings, SITE, DAYS[1]))).to_pylist()
+    bodies = {row["canonical_url"]: row for row in rows if signature(row["body"]) is not None}
+    assert len(bodies) >= 0.9 * len(rows)
+    assert [s["canonical_url"] for s in signed] == list(bodies)  # in the order staged
+    for entry in signed:
+        row = bodies[entry["canonical_url"]]
+        assert entry["published_date"] == (row["published_date"] or DAYS[1])
+        assert np.array_equal(np.frombuffer(entry["signature"], np.uint32), signature(row["body"]))
+    report = manifest(settings, DAYS[1])
+    assert (report["signed"], summary["signed"]) == (len(signed), len(signed))
+    assert report["window_days"] == [] and report["near_duplicates"] == 0  # not the transform's any more
 
 
-def test_cluster_ids_do_not_depend_on_the_order_days_are_processed(tmp_path: Path, world) -> None:
+def test_a_days_staged_files_do_not_depend_on_the_other_days(tmp_path: Path, world) -> None:
     days = DAYS[:3]
-    in_order = make_settings(tmp_path / "in-order", None)
-    for day in days:
-        stage(in_order, day, devsite_pages(world, SITE, day, BASE))
+    alone = make_settings(tmp_path / "alone", None)
+    stage(alone, days[1], devsite_pages(world, SITE, days[1], BASE))
     backwards = make_settings(tmp_path / "backwards", None)
     for day in [days[2], days[1], days[0], days[2], days[1]]:
         stage(backwards, day, devsite_pages(world, SITE, day, BASE))
-    for day in days:
-        # the same rows, but for the WARC record ids (new UUIDs in each raw zone)
-        assert _without_record_ids(staged(in_order, day)) == _without_record_ids(staged(backwards, day))
+    # the same rows, but for the WARC record ids (new UUIDs in each raw zone), and the same signatures
+    assert _without_record_ids(staged(alone, days[1])) == _without_record_ids(staged(backwards, days[1]))
+    for settings in (alone, backwards):
+        assert pq.read_table(minhash_path(partition_for(settings, SITE, days[1]))).equals(
+            pq.read_table(minhash_path(partition_for(alone, SITE, days[1])))
+        )
 
 
 def _without_record_ids(rows: list[dict]) -> list[dict]:
@@ -126,14 +111,15 @@ def test_a_rerun_gives_the_same_files(settings: Settings, world) -> None:
     assert table.schema.equals(ARTICLE_SCHEMA)
 
 
-def test_an_earlier_day_staged_without_signatures_is_read_from_its_text(settings: Settings, world) -> None:
-    for day in DAYS[:3]:
-        stage(settings, day, devsite_pages(world, SITE, day, BASE))
-    expected = staged(settings, DAYS[2])
-    minhash_path(partition_for(settings, SITE, DAYS[0])).unlink()  # staged by an older transform
-    minhash_path(partition_for(settings, SITE, DAYS[1])).unlink()
-    transform(settings, SITE, DAYS[2], "again")
-    assert staged(settings, DAYS[2]) == expected
+def test_a_day_staged_without_signatures_is_signed_from_its_text_at_load(settings: Settings, world) -> None:
+    stage(settings, D1, devsite_pages(world, SITE, D1, BASE))
+    part = partition_for(settings, SITE, D1)
+    part.validated_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(part.staged_articles, part.validated_articles)  # as the quality gate passes it
+    from_file = list(read_signatures(part))
+    assert from_file
+    minhash_path(part).unlink()  # staged by an older transform
+    assert list(read_signatures(part)) == from_file
 
 
 # --- exact duplicates, failures, versions --------------------------------------------------
@@ -278,13 +264,13 @@ def test_memory_does_not_grow_with_the_pages_of_the_day(settings: Settings, worl
     pages = _articles(world, large)
     page_bytes = sum(len(page.html.encode()) for page in pages) / len(pages)
     preload()
-    transform_day = DAYS[-1] + timedelta(days=3)  # no window: the same work for both sizes
+    transform_day = DAYS[-1] + timedelta(days=3)
     _peak(settings, transform_day, pages[:small])  # warm caches (parsers, detectors)
     peak_small = _peak(settings, transform_day, pages[:small])
     peak_large = _peak(settings, transform_day, pages)
     per_article = (peak_large - peak_small) / (large - small)
-    # What grows is the story index (signature, URL, date) and the exact-duplicate keys:
-    # about a kilobyte an article, against ~9 KB of HTML and ~5 KB of text a held page would cost.
+    # What grows is the exact-duplicate keys (clusters are the warehouse's: no story index here):
+    # well under a kilobyte an article, against ~9 KB of HTML and ~5 KB of text a held page would cost.
     assert per_article < 2_000, f"{per_article:.0f} bytes more per article (pages: {page_bytes:.0f} bytes)"
     assert peak_large < peak_small + 0.15 * page_bytes * (large - small)
 

@@ -212,3 +212,33 @@ def test_undated_and_failed_ids_are_kept_only_at_or_inside_the_days_edges(counts
         if expected:  # ambiguous only: no dated page between it and the day's nearest page
             nearest = min(expected, key=lambda e: abs(e - extra))
             assert not [i for i in dated if min(extra, nearest) < i < max(extra, nearest)]
+
+
+def test_ids_known_around_the_day_bound_the_scan_and_dates_steer_the_search():
+    # the warehouse knows the last id of the day before and the first of the day after
+    ids = _publication([30, 40, 25, 35, 30])
+    day_ids = {i for i, d in ids.items() if d == DAY}
+    below, above = min(day_ids) - 1, max(day_ids) + 1
+    probe = IdProbe("pub", above, 10, day=DAY, floor=below, ceiling=above, samples={})
+    found, fetched = _run(probe, ids)
+    assert found == day_ids and sorted(fetched) == sorted(day_ids)  # not one id more
+
+    # far back, with the dates of a first listing page: interpolated, not galloped step by step
+    ids = _publication([40] * 3001)
+    newest = max(ids)
+    samples = {i: ids[i] for i in range(newest - 19, newest + 1)}
+    probe = IdProbe("pub", newest, 10, day=DAY, samples=samples)
+    answered = []
+    queue = list(probe.start().fetch)
+    found = set()
+    while queue:
+        aggregator_id = queue.pop(0)
+        answered.append(aggregator_id)
+        day = ids[aggregator_id]
+        outcome = Outcome.BEFORE if day < DAY else Outcome.AFTER if day > DAY else Outcome.DAY
+        if outcome is Outcome.DAY:
+            found.add(aggregator_id)
+        step = probe.record(aggregator_id, outcome, day)
+        queue.extend(step.fetch)
+    assert found == {i for i, d in ids.items() if d == DAY}
+    assert len(answered) - len(found) <= 25  # plain gallop + bisection over 60,000 ids: ~32 + the scan

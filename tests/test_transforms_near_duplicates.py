@@ -1,5 +1,6 @@
 """transforms.near_duplicates: MinHash signatures as datasketch computes them, LSH banding as its
-MinHashLSH does, and clusters whose id does not depend on the order articles come in."""
+MinHashLSH does, links that are every similar pair within the span (the warehouse's matcher), and
+clusters whose id does not depend on the order articles come in."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from hypothesis import strategies as st
 from transforms.near_duplicates import (
     NearDuplicateParams,
     StoryIndex,
+    band_keys,
     cluster,
     estimated_jaccard,
     minhash_values,
     optimal_bands,
     signature,
     signatures,
+    story_links,
 )
 from transforms.shingles import shingle_hashes
 
@@ -180,3 +183,60 @@ def test_signing_texts_together_gives_each_texts_signature(texts: list[str | Non
     for text, values in zip(texts, together, strict=True):
         alone = signature(text, PARAMS)
         assert (values is None and alone is None) or np.array_equal(values, alone)
+
+
+# --- links: the matcher the warehouse is given ------------------------------------------
+
+
+def _brute_force_links(values: list[np.ndarray], days: list[int], fresh: list[bool]) -> set[tuple[int, int]]:
+    """Every pair checked one by one: shares a band, published within the span, similar enough."""
+    bands, rows = PARAMS.bands_rows
+    keys = [band_keys(v, bands, rows) for v in values]
+    return {
+        (i, j)
+        for i in range(len(values))
+        for j in range(i + 1, len(values))
+        if (fresh[i] or fresh[j])
+        and abs(days[i] - days[j]) <= PARAMS.span_days
+        and bool((keys[i] == keys[j]).any())
+        and estimated_jaccard(values[i], values[j]) >= PARAMS.threshold
+    }
+
+
+def test_story_links_are_every_pair_of_similar_copies_within_the_span() -> None:
+    rng = random.Random(5)
+    texts = [dispatch(edit) for edit in range(3)] + [" ".join(OTHER)]
+    texts += [" ".join(rng.sample(SENTENCES, 6)) for _ in range(8)]  # partial copies, some too far apart
+    values = [signature(text, PARAMS) for text in texts]
+    days = [D1.toordinal() + rng.randrange(6) for _ in texts]
+    for fresh in ([True] * len(texts), [n % 3 == 0 for n in range(len(texts))]):
+        expected = _brute_force_links(values, days, fresh)
+        assert story_links([v.tobytes() for v in values], days, fresh, PARAMS) == sorted(expected)
+    assert 5 < len(_brute_force_links(values, days, [True] * len(texts))) < len(texts) * (len(texts) - 1) / 2
+
+
+def test_story_links_do_not_depend_on_the_order_of_the_signatures() -> None:
+    texts = [dispatch(edit) for edit in range(3)] + [" ".join(OTHER), dispatch(0)]
+    days = [D1.toordinal() + n % 3 for n in range(len(texts))]
+    signed = [signature(text, PARAMS).tobytes() for text in texts]
+    expected = {(min(i, j), max(i, j)) for i, j in story_links(signed, days, [True] * len(texts), PARAMS)}
+    rng = random.Random(2)
+    for _ in range(5):
+        order = rng.sample(range(len(texts)), len(texts))
+        found = story_links([signed[n] for n in order], [days[n] for n in order], [True] * len(texts), PARAMS)
+        assert {tuple(sorted((order[i], order[j]))) for i, j in found} == expected
+
+
+def test_copies_further_apart_than_the_span_are_not_linked() -> None:
+    signed = [signature(dispatch(edit), PARAMS).tobytes() for edit in range(2)]
+    for apart, linked in ((PARAMS.span_days, [(0, 1)]), (PARAMS.span_days + 1, [])):
+        assert story_links(signed, [D1.toordinal(), D1.toordinal() + apart], [True, True], PARAMS) == linked
+        assert story_links(signed, [D1.toordinal(), D1.toordinal() + apart], [False, False], PARAMS) == []
+
+
+def test_the_index_links_only_copies_within_the_span() -> None:
+    far = date.fromordinal(D1.toordinal() + PARAMS.span_days + 1)
+    found = cluster([("a", D1, dispatch(0)), ("b", far, dispatch(1))], PARAMS)
+    assert (found["a"].cluster_id, found["b"].cluster_id) == ("a", "b")
+    found = cluster([("a", D1, dispatch(0)), ("b", far, dispatch(1)), ("c", D3, dispatch(2))], PARAMS)
+    assert {found[url].cluster_id for url in "abc"} == {"a"}  # c is within the span of both

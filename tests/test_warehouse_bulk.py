@@ -74,8 +74,6 @@ def big_partition(
         "warc_record_id": [f"<urn:uuid:{i:032x}>" for i in ids],
         "fetched_at": [datetime(2011, 2, 10, 1, tzinfo=UTC)] * n,
         "publication_key": slug,
-        "cluster_id": [canonical[i - i % 4] for i in ids],
-        "is_representative": [i % 4 == 0 for i in ids],
     }
     arrays = [
         pa.array(columns[f.name], f.type) if f.name in columns else pa.nulls(n, f.type)

@@ -25,7 +25,8 @@ from pathlib import Path
 
 # point → the statement (its start, upper-cased, whitespace collapsed) to die before
 BEFORE_STATEMENT = {
-    # every article batch is merged (articles, versions, publications, clusters);
+    # every article batch is merged (articles, versions, publications), the stories linked
+    # (signatures, links, clusters);
     # quarantine, page failures, the publications' description, the validation
     # results and the ledger row are not written yet
     "after-articles": "DELETE FROM QUARANTINED_ARTICLES",

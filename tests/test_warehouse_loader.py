@@ -21,6 +21,7 @@ from test_warehouse_support import (
     failure,
     partition,
     rows,
+    stories,
     write_partition,
 )
 from test_warehouse_support_stages import validation_manifest_for
@@ -92,6 +93,9 @@ def test_load_puts_exactly_the_input_in_the_warehouse(engine: Engine, data_dir: 
         "started_at": T0,
         "finished_at": T1,
         "quality_overridden": False,
+        # no crawl cost given (the stage passes the crawl manifest's): not counted, not zero
+        "requests": None,
+        "discovery_requests": None,
     }
     assert [
         (v["canonical_url"], v["version"], v["title"], v["run_id"]) for v in rows(engine, "article_versions")
@@ -264,7 +268,7 @@ def test_rerunning_a_partition_changes_no_count_and_no_checksum(engine: Engine, 
         failures=[failure(1)],
     )
     counts = counts_for(10, quarantined=1, failed=1)
-    load_partition(engine, part, "run-1", counts, T0, finished_at=T1, chunk_size=4)
+    load_partition(engine, part, "run-1", counts, T0, finished_at=T1, chunk_size=4, stories=stories())
     record_validation_results(engine, SITE, DAY, "run-1", [{"expectation": "e", "success": True}])
     first = fingerprints(engine)
     assert {name: f.rows for name, f in first.items()} == {
@@ -272,6 +276,8 @@ def test_rerunning_a_partition_changes_no_count_and_no_checksum(engine: Engine, 
         "publications": 3,
         "articles": 10,
         "article_versions": 10,
+        "story_signatures": 10,
+        "story_links": 9,  # articles 0-2, 3-5 and 6-8 tell three stories, 9 one of its own
         "story_clusters": 4,
         "crawl_runs": 1,
         "page_failures": 1,
@@ -281,14 +287,17 @@ def test_rerunning_a_partition_changes_no_count_and_no_checksum(engine: Engine, 
 
     # An Airflow retry of the same run, in other batch sizes: not one byte moves.
     for chunk_size in (4, 3, 1000):
-        load_partition(engine, part, "run-1", counts, T0, finished_at=T1, chunk_size=chunk_size)
+        load_partition(
+            engine, part, "run-1", counts, T0, finished_at=T1, chunk_size=chunk_size, stories=stories()
+        )
         assert fingerprints(engine) == first
 
     # A later run over the same files adds its ledger row and takes over the
     # partition's quarantine and failures; the data itself does not move.
-    load_partition(engine, part, "run-2", counts, T2, finished_at=T2)
+    load_partition(engine, part, "run-2", counts, T2, finished_at=T2, stories=stories())
     second = fingerprints(engine)
-    for table in ("sites", "publications", "articles", "article_versions", "story_clusters"):
+    data = ("sites", "publications", "articles", "article_versions")
+    for table in (*data, "story_signatures", "story_links", "story_clusters"):
         assert second[table] == first[table], table
     assert second["crawl_runs"].rows == 2
 

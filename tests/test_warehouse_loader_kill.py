@@ -46,13 +46,24 @@ data_dir, engine, pg_database, wh_url = support.data_dir, support.engine, suppor
 CHILD = Path(__file__).resolve().with_name("test_warehouse_child.py")
 # Unique: other checkouts may run their kill tests against the same server meanwhile.
 APP_NAME = f"pressetl-kill-{uuid.uuid4().hex[:8]}"
-DATA_TABLES = ("sites", "publications", "articles", "article_versions", "story_clusters")
+DATA_TABLES = (
+    "sites",
+    "publications",
+    "articles",
+    "article_versions",
+    "story_signatures",
+    "story_links",
+    "story_clusters",
+)
 
 # What the load transaction writes, in the order it writes it (the child prints each
 # statement; the COMMIT is printed once it is sent).
 MILESTONES = (
     "INSERT INTO SITES",
-    "INSERT INTO STORY_CLUSTERS",  # the articles are merged: the clusters they touch recomputed
+    # the articles are merged: their stories' signatures and links written, the clusters recomputed
+    "INSERT INTO STORY_SIGNATURES",
+    "INSERT INTO STORY_LINKS",
+    "INSERT INTO STORY_CLUSTERS",
     "INSERT INTO QUARANTINED_ARTICLES",
     "INSERT INTO PAGE_FAILURES",
     "INSERT INTO VALIDATION_RESULTS",
@@ -62,11 +73,11 @@ MILESTONES = (
 # kill point → how many of the milestones ran before the kill
 REACHED = {
     "mid-articles": 1,
-    "after-articles": 2,
-    "before-validation-results": 4,
-    "before-crawl-run": 5,
-    "before-commit": 6,
-    "after-commit": 7,
+    "after-articles": 4,
+    "before-validation-results": 6,
+    "before-crawl-run": 7,
+    "before-commit": 8,
+    "after-commit": 9,
 }
 assert set(REACHED) == set(POINTS)
 
@@ -142,8 +153,8 @@ def _assert_loaded(engine: Engine, edition: Edition, run_id: str, result: dict[s
     assert {url: (r["title"], r["content_hash"]) for url, r in stored.items()} == {
         a["canonical_url"]: (a["title"], a["content_hash"]) for a in edition.articles
     }
-    # 7 first versions, 2 corrected texts, 6 new articles
-    assert len(rows(engine, "article_versions")) == 15
+    # 7 first versions, 2 corrected texts, 1 text that is a copy of another story now, 6 new articles
+    assert len(rows(engine, "article_versions")) == 16
     assert [q["run_id"] for q in rows(engine, "quarantined_articles", logical_date=DAY)] == [run_id] * 2
     assert [f["run_id"] for f in rows(engine, "page_failures", logical_date=DAY)] == [run_id] * 2
     assert rows(engine, "sites") == [
@@ -172,6 +183,8 @@ def test_a_load_killed_inside_its_transaction_leaves_the_previous_state(
         "publications": 3,
         "articles": 7,
         "article_versions": 7,
+        "story_signatures": 7,  # every text is long enough to compare
+        "story_links": 6,  # three stories: 0, 1, 2 and 3, 4, 5 linked pairwise, 6 alone
         "story_clusters": 3,
         "crawl_runs": 1,
         "page_failures": 1,

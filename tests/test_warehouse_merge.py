@@ -18,6 +18,8 @@ from test_warehouse_support import (
     counts_for,
     partition,
     rows,
+    stories,
+    story_body,
     write_partition,
 )
 
@@ -117,7 +119,7 @@ def test_an_older_day_adds_no_version(engine: Engine, data_dir: Path) -> None:
 def test_story_clusters_follow_their_articles(engine: Engine, data_dir: Path) -> None:
     part, next_day = partition(data_dir), partition(data_dir, DAY + timedelta(days=1))
     write_partition(part, [article(i) for i in range(7)])
-    load_partition(engine, part, "run-1", counts_for(7), T0, chunk_size=2)
+    load_partition(engine, part, "run-1", counts_for(7), T0, chunk_size=2, stories=stories())
 
     def clusters() -> dict[str, tuple]:
         return {
@@ -132,34 +134,37 @@ def test_story_clusters_follow_their_articles(engine: Engine, data_dir: Path) ->
         }
 
     assert clusters() == {
-        cluster_of(0): (article(0)["canonical_url"], DAY, DAY, 3, 3),
-        cluster_of(3): (article(3)["canonical_url"], DAY, DAY, 3, 3),
-        cluster_of(6): (article(6)["canonical_url"], DAY, DAY, 1, 1),
+        cluster_of(0): (cluster_of(0), DAY, DAY, 3, 3),
+        cluster_of(3): (cluster_of(3), DAY, DAY, 3, 3),
+        cluster_of(6, 7): (cluster_of(6, 7), DAY, DAY, 1, 1),
+    }
+    assert {
+        r["canonical_url"]: (r["cluster_id"], r["is_representative"]) for r in rows(engine, "articles")
+    } == {
+        article(i)["canonical_url"]: (cluster_of(i, 7), article(i)["canonical_url"] == cluster_of(i, 7))
+        for i in range(7)
     }
 
-    # The next day's crawl brings a fourth article of the first story.
-    write_partition(
-        next_day, [article(20, day=next_day.day, cluster_id=cluster_of(0), is_representative=False)]
-    )
-    load_partition(engine, next_day, "run-2", counts_for(1), T1)
-    assert clusters()[cluster_of(0)] == (article(0)["canonical_url"], DAY, next_day.day, 4, 3)
+    # The next day's crawl brings a fourth copy of the first story.
+    write_partition(next_day, [article(20, day=next_day.day, body=story_body(20, story=0))])
+    load_partition(engine, next_day, "run-2", counts_for(1), T1, stories=stories())
+    assert clusters()[cluster_of(0)] == (cluster_of(0), DAY, next_day.day, 4, 3)
+    [copy] = rows(engine, "articles", canonical_url=article(20)["canonical_url"])
+    assert (copy["cluster_id"], copy["is_representative"]) == (cluster_of(0), False)
 
-    # A transform fix re-clusters the first day: article 6 joins the second story,
-    # article 4 is on its own now, without a representative flag.
-    reclustered = [article(i) for i in range(6) if i != 4] + [
-        article(4, cluster_id="https://www.maghress.com/fr/lematin/1004", is_representative=False),
-        article(6, cluster_id=cluster_of(3), is_representative=False),
+    # A transform fix changes two texts of the first day: article 6 is a copy of the second
+    # story now, article 4 a story of its own, its own representative.
+    changed = [article(i) for i in range(7) if i not in (4, 6)] + [
+        article(4, body=story_body(4, story=99), content_hash="hash-4b"),
+        article(6, body=story_body(6, story=1), content_hash="hash-6b"),
     ]
-    write_partition(part, reclustered)
-    load_partition(engine, part, "run-3", counts_for(7), T2)
+    write_partition(part, changed)
+    load_partition(engine, part, "run-3", counts_for(7), T2, stories=stories())
+    alone = article(4)["canonical_url"]
     assert clusters() == {
-        cluster_of(0): (article(0)["canonical_url"], DAY, next_day.day, 4, 3),
-        cluster_of(3): (article(3)["canonical_url"], DAY, DAY, 3, 2),  # 3, 5 and 6: hespress, aujourdhui
-        "https://www.maghress.com/fr/lematin/1004": (
-            "https://www.maghress.com/fr/lematin/1004",
-            DAY,
-            DAY,
-            1,
-            1,
-        ),
+        cluster_of(0): (cluster_of(0), DAY, next_day.day, 4, 3),
+        cluster_of(3): (cluster_of(3), DAY, DAY, 3, 2),  # 3, 5 and 6: hespress, aujourdhui
+        alone: (alone, DAY, DAY, 1, 1),
     }
+    [four] = rows(engine, "articles", canonical_url=alone)
+    assert (four["cluster_id"], four["is_representative"]) == (alone, True)

@@ -35,13 +35,15 @@ HISTORY = [
     "0001: Initial schema: sites, publications, articles, the run ledger, failures, quarantine, validation.",
     "0002: Enrichment columns, publication dimension, article versions, story clusters, run override "
     "flag, views.",
+    "0003: Story signatures and links: near-duplicate clusters found at load time, in any order of days.",
+    "0004: The ledger keeps what each crawl cost: every HTTP request, and those spent locating the day.",
 ]
 
 
 def test_upgrade_from_empty_then_again_is_a_noop(wh_url: str) -> None:
     assert migrate.current(wh_url) is None
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == migrate.head() == "0002"
+    assert migrate.current(wh_url) == migrate.head() == "0004"
     eng = make_engine(wh_url)
     try:
         inspector = sa.inspect(eng)
@@ -53,13 +55,13 @@ def test_upgrade_from_empty_then_again_is_a_noop(wh_url: str) -> None:
 
     migrate.upgrade(wh_url)
 
-    assert migrate.current(wh_url) == "0002"
+    assert migrate.current(wh_url) == "0004"
     eng = make_engine(wh_url)
     try:
         assert fingerprints(eng) == before
     finally:
         eng.dispose()
-    assert migrate.history(wh_url) == [HISTORY[0], HISTORY[1] + " (head) (current)"]
+    assert migrate.history(wh_url) == [*HISTORY[:-1], HISTORY[-1] + " (head) (current)"]
 
 
 def test_downgrade_to_base_and_back(wh_url: str) -> None:
@@ -76,7 +78,7 @@ def test_downgrade_to_base_and_back(wh_url: str) -> None:
     finally:
         eng.dispose()
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == "0002"
+    assert migrate.current(wh_url) == "0004"
 
 
 # ``articles`` as revision 0001 made it.
@@ -158,4 +160,69 @@ def test_upgrade_from_0001_keeps_the_data_and_backfills(wh_url: str, data_dir: P
     finally:
         eng.dispose()
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == "0002"
+    assert migrate.current(wh_url) == "0004"
+
+
+def test_0003_adds_the_story_tables_and_its_downgrade_removes_only_them(wh_url: str) -> None:
+    migrate.upgrade(wh_url, "0002")
+    eng = make_engine(wh_url)
+    try:
+        with eng.begin() as conn:  # what a 0002 load left: an article with its transform's cluster
+            conn.execute(
+                sa.text(
+                    "INSERT INTO articles (site, canonical_url, url, logical_date, cluster_id, "
+                    "is_representative, first_loaded_at, last_loaded_at, run_id) "
+                    "VALUES (:site, :url, :fetched, :day, :cluster, true, :t0, :t1, 'run-0')"
+                ),
+                {
+                    "site": SITE,
+                    **dict.fromkeys(("url", "fetched", "cluster"), article(9)["canonical_url"]),
+                    "day": DAY,
+                    "t0": T0,
+                    "t1": T0,
+                },
+            )
+    finally:
+        eng.dispose()
+    migrate.upgrade(wh_url)
+    eng = make_engine(wh_url)
+    try:
+        assert {"story_signatures", "story_links"} <= set(sa.inspect(eng).get_table_names())
+        assert [r["cluster_id"] for r in rows(eng, "articles")] == [article(9)["canonical_url"]]
+        assert rows(eng, "story_signatures") == rows(eng, "story_links") == []
+    finally:
+        eng.dispose()
+    migrate.downgrade(wh_url, "0002")
+    eng = make_engine(wh_url)
+    try:
+        names = set(sa.inspect(eng).get_table_names())
+        assert not {"story_signatures", "story_links"} & names
+        assert {"articles", "story_clusters"} <= names
+        with eng.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM articles")).scalar() == 1
+    finally:
+        eng.dispose()
+
+
+def test_0004_adds_the_crawl_cost_to_the_ledger_and_keeps_its_rows(wh_url: str) -> None:
+    migrate.upgrade(wh_url, "0003")
+    eng = make_engine(wh_url)
+    try:
+        with eng.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO crawl_runs (site, logical_date, run_id, status, stage_reached, discovered, "
+                    "fetched, failed, duplicates, quarantined, loaded, started_at) VALUES ('maghress-fr', "
+                    "'2011-02-09', 'r0', 'succeeded', 'load', 3, 3, 0, 0, 0, 3, '2011-02-10 01:00:00+00')"
+                )
+            )
+        migrate.upgrade(wh_url)
+        with eng.connect() as conn:
+            row = conn.execute(sa.text("SELECT loaded, requests, discovery_requests FROM crawl_runs")).one()
+        assert tuple(row) == (3, None, None)  # an older run: its cost was never counted
+        migrate.downgrade(wh_url, "0003")
+        with eng.connect() as conn:
+            columns = set(conn.execute(sa.text("SELECT * FROM crawl_runs")).keys())
+        assert "requests" not in columns and "loaded" in columns
+    finally:
+        eng.dispose()

@@ -12,7 +12,7 @@ from typing import Any
 
 from conftest import make_settings
 from sqlalchemy import Engine
-from test_warehouse_support import REGISTRY_KEYS, article, cluster_of, failure, rows, write_partition
+from test_warehouse_support import REGISTRY_KEYS, article, failure, rows, story_body, write_partition
 
 from core.manifests import (
     ExpectationOutcome,
@@ -135,7 +135,7 @@ def write_first_edition(part: Partition, run_id: str) -> Edition:
 
 
 def write_second_edition(part: Partition, run_id: str) -> Edition:
-    """The day collected again: 13 articles (two corrected texts, one moved to another story,
+    """The day collected again: 13 articles (two corrected texts, one a copy of another story now,
     six new, one from a publication the warehouse has not seen), one of them twice in the
     validated file, two quarantined, two failed pages, two duplicates dropped by the
     transform. Row groups of 4: the load takes four batches, the first all changes."""
@@ -143,14 +143,13 @@ def write_second_edition(part: Partition, run_id: str) -> Edition:
     changed = {
         1: {"title": "Titre corrigé 1", "content_hash": "v2-1"},
         2: {"title": "Titre corrigé 2", "body": "Nouveau corps.", "content_hash": "v2-2"},
-        6: {"cluster_id": cluster_of(3), "is_representative": False},
+        6: {"body": story_body(6, story=1), "content_hash": "v2-6"},  # a copy of the second story now
         12: {
             "url": h24.replace("www.", ""),
             "canonical_url": h24,
             "publication_slug": "h24info",
             "publication_name": "H24info",
             "publication_key": "h24info-ma",
-            "cluster_id": h24,
         },
     }
     order = (1, 2, 7, 6, 0, 3, 4, 5, 8, 9, 10, 11, 12)

@@ -8,7 +8,8 @@ returning ``blocks.ExtractedPage`` and cutting text with ``blocks.BlockCollector
 and dates, ``urls`` canonicalises, ``hashing`` fingerprints, ``publications``
 resolves slugs and names against ``data/publications.yaml``, ``language``
 detects the language, ``shingles`` hashes a story's words and
-``near_duplicates`` signs and clusters stories. No I/O but reading the shipped
+``near_duplicates`` signs stories and links their copies (the matcher the
+warehouse is given at load time). No I/O but reading the shipped
 data file, no clock, no network. Raw partitions for tests and benchmarks are
 written by ``devsite.partitions``.
 """

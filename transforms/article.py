@@ -1,7 +1,8 @@
 """One archived article page → one staged article row (the columns of ``ARTICLE_SCHEMA``).
 
-``build_article`` fills every column it can from the page alone; the stage
-adds what needs the whole partition (``cluster_id``, ``is_representative``).
+``build_article`` fills every column it can from the page alone; the story
+cluster (``cluster_id``, ``is_representative``) is left empty: the warehouse
+finds it at load time, across days (``warehouse.stories``).
 The stage calls its two halves, ``draft_article`` page by page and
 ``finish_articles`` a batch at a time (language detection runs faster in a batch).
 """

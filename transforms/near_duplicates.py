@@ -6,11 +6,17 @@ datasketch's ``affine32`` scheme, ``num_perm`` unsigned 32-bit values (512
 bytes), computed in one vectorised step (tests check it equals datasketch's
 ``MinHash.update_batch``). Candidates are found by LSH banding, with the
 (bands, rows) split datasketch's ``MinHashLSH`` chooses for the threshold, and
-kept when the signatures' estimated Jaccard similarity reaches the threshold;
-kept pairs are joined into clusters (union-find). A cluster's id is the
-canonical URL of its earliest member (by published date, then URL), so it does
-not depend on the order in which days or articles are processed; that member
-is the cluster's representative.
+two articles are *linked* when they were published at most ``span_days`` apart
+and their signatures' estimated Jaccard similarity reaches the threshold: a
+property of the pair alone, so the links of a set of articles do not depend on
+the order in which they (or their days) come. A story is a connected component
+of the links; its id is the canonical URL of its earliest member (by published
+date, then URL), which is its representative.
+
+The warehouse finds the links at load time, against the signatures already
+loaded for the days around (``story_links``: the pure matcher it is given);
+``StoryIndex`` and ``cluster`` compute the same clusters in memory (benchmarks,
+tests).
 
 The banding runs over numpy arrays of the whole window at once rather than
 through ``MinHashLSH`` (which holds ~8 KB of Python objects per article and
@@ -49,6 +55,9 @@ class NearDuplicateParams:
     # LSH banding only proposes candidates, which the signatures then confirm: it is tuned to
     # miss few true pairs (weight of false negatives 0.8, false positives 0.2).
     candidate_recall_weight: float = 0.8
+    # Copies of one wire story are published within three days (devsite: 2 to 5 publications,
+    # up to 3 days apart): two articles further apart in published date are never linked.
+    span_days: int = 2
 
     @property
     def fingerprint(self) -> str:
@@ -175,6 +184,77 @@ def band_keys(values: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys[0] if values.ndim == 1 else keys
 
 
+def candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(left, right) arrays of the pairs of ``signatures`` (rows) that share a band, band by band:
+    a pair that shares several bands comes several times. All numpy: no loop over buckets,
+    however many."""
+    for band in range(bands if len(signatures) else 0):
+        keys = band_keys(signatures[:, band * rows : (band + 1) * rows], 1, rows)[:, 0]
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        run = np.cumsum(np.r_[True, ordered[1:] != ordered[:-1]])  # bucket number, in key order
+        longest = int(np.bincount(run).max())
+        # Members of a bucket are neighbours in key order: pair each with the next d-th one.
+        for distance in range(1, longest):
+            same = run[distance:] == run[:-distance]
+            if same.any():
+                yield order[:-distance][same], order[distance:][same]
+
+
+_CONFIRM = 8192  # candidate pairs whose signatures are compared at once
+
+
+def linked_pairs(
+    signatures: np.ndarray,
+    days: np.ndarray,
+    params: NearDuplicateParams = NearDuplicateParams(),
+    fresh: np.ndarray | None = None,
+) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """The links among ``signatures`` (n × num_perm), in chunks: (candidate pairs checked,
+    left, right) with ``left``/``right`` row numbers of linked pairs, published (``days``, as
+    day numbers) at most ``span_days`` apart, estimated similarity at least the threshold.
+    With ``fresh`` (n booleans), only pairs with a fresh member. A pair sharing several bands
+    comes several times. Memory is bounded: candidates are confirmed in chunks, so it does not
+    follow their number (which grows with the square of the articles on templated text)."""
+    bands, rows = params.bands_rows
+    for lefts, rights in candidate_pairs(signatures, bands, rows):
+        for start in range(0, len(lefts), _CONFIRM):
+            left, right = lefts[start : start + _CONFIRM], rights[start : start + _CONFIRM]
+            keep = np.abs(days[left] - days[right]) <= params.span_days
+            if fresh is not None:
+                keep &= fresh[left] | fresh[right]
+            left, right = left[keep], right[keep]
+            similar = (signatures[left] == signatures[right]).mean(axis=1) >= params.threshold
+            yield len(keep), left[similar], right[similar]
+
+
+def story_links(
+    signatures: Sequence[bytes],
+    days: Sequence[int],
+    fresh: Sequence[bool],
+    params: NearDuplicateParams = NearDuplicateParams(),
+) -> list[tuple[int, int]]:
+    """The matcher the warehouse is given: signatures as stored (``num_perm`` little-endian
+    uint32 each), published days as day numbers, which articles are fresh (the loading
+    partition's) → the distinct linked pairs (i < j) with a fresh member, sorted."""
+    count = len(signatures)
+    if count < 2:
+        return []
+    width = 4 * params.num_perm
+    if any(len(value) != width for value in signatures):
+        raise ValueError(f"story signatures must be {width} bytes ({params.fingerprint})")
+    values = np.frombuffer(b"".join(signatures), dtype="<u4").reshape(count, params.num_perm)
+    day_numbers = np.asarray(days, dtype=np.int64)
+    found = [
+        np.minimum(left, right) * count + np.maximum(left, right)
+        for _, left, right in linked_pairs(values, day_numbers, params, np.asarray(fresh, dtype=bool))
+    ]
+    if not found:
+        return []
+    codes = np.unique(np.concatenate(found))
+    return list(zip((codes // count).tolist(), (codes % count).tolist(), strict=True))
+
+
 # --- clusters -----------------------------------------------------------------------
 
 
@@ -188,15 +268,14 @@ _CHUNK = 1024  # signatures are kept in blocks of this many rows
 
 
 class StoryIndex:
-    """The articles of one site over a window of days, clustered into stories.
+    """The articles of one site over a period, clustered into stories in memory: what the
+    warehouse's links and components give for the same articles.
 
     ``add`` each article's signature (in any order: the result is the same),
     then read ``assignment``/``assignments``. Clustering runs once, when first
-    asked, over everything added (and again if more is added): candidate pairs
-    are the articles that share a band in LSH banding, kept when their
-    signatures' estimated Jaccard similarity reaches the threshold, and joined
-    transitively. Memory per article: its signature (``4 × num_perm`` bytes),
-    its URL and date; band keys exist only while clustering.
+    asked, over everything added (and again if more is added): the links
+    (``linked_pairs``) joined transitively. Memory per article: its signature
+    (``4 × num_perm`` bytes), its URL and date; band keys exist only while clustering.
     """
 
     def __init__(self, params: NearDuplicateParams = NearDuplicateParams()) -> None:
@@ -244,20 +323,7 @@ class StoryIndex:
         return np.concatenate(self._blocks)[:count]
 
     def _candidate_pairs(self, signatures: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(left, right) arrays of the pairs that share a band, band by band: a pair that shares
-        several bands comes several times. All numpy: no loop over buckets, however many."""
-        rows = self._rows
-        for band in range(self._bands if len(signatures) else 0):
-            keys = band_keys(signatures[:, band * rows : (band + 1) * rows], 1, rows)[:, 0]
-            order = np.argsort(keys, kind="stable")
-            ordered = keys[order]
-            run = np.cumsum(np.r_[True, ordered[1:] != ordered[:-1]])  # bucket number, in key order
-            longest = int(np.bincount(run).max())
-            # Members of a bucket are neighbours in key order: pair each with the next d-th one.
-            for distance in range(1, longest):
-                same = run[distance:] == run[:-distance]
-                if same.any():
-                    yield order[:-distance][same], order[distance:][same]
+        return candidate_pairs(signatures, self._bands, self._rows)
 
     def _cluster(self) -> np.ndarray:
         count = len(self._urls)
@@ -273,21 +339,17 @@ class StoryIndex:
             return root
 
         checked = confirmed = 0
-        # Candidates are confirmed band by band, in bounded chunks: memory does not follow the
-        # number of candidates (which grows with the square of the articles on templated text).
-        for lefts, rights in self._candidate_pairs(signatures):
-            checked += len(lefts)
-            for start in range(0, len(lefts), 8192):
-                left, right = lefts[start : start + 8192], rights[start : start + 8192]
-                similar = (signatures[left] == signatures[right]).mean(axis=1) >= self.params.threshold
-                for a, b in zip(left[similar].tolist(), right[similar].tolist(), strict=True):
-                    confirmed += 1
-                    a, b = find(a), find(b)
-                    if a != b:
-                        parent[b] = a
+        order = self._order
+        days = np.array([published.toordinal() for published, _ in order], dtype=np.int64)
+        for candidates, left, right in linked_pairs(signatures, days, self.params):
+            checked += candidates
+            for a, b in zip(left.tolist(), right.tolist(), strict=True):
+                confirmed += 1
+                a, b = find(a), find(b)
+                if a != b:
+                    parent[b] = a
         self.candidate_pairs, self.confirmed_pairs = checked, confirmed
         earliest: dict[int, int] = {}
-        order = self._order
         for node in range(count):
             root = find(node)
             best = earliest.get(root)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from core.records import LedgerCounts
+from core.records import CrawlCost, LedgerCounts
 from core.text import one_line
 from warehouse.models import Article, CrawlRun
 from warehouse.runs import run_row, write_run, write_validation_results
@@ -28,6 +28,7 @@ def record_failed_run(
     *,
     finished_at: datetime | None = None,
     results: list[dict[str, Any]] | None = None,
+    cost: CrawlCost | None = None,
 ) -> None:
     """Record that run ``run_id`` of (site, day) failed in ``stage`` (replaces that run's row),
     with the quality gate's ``results`` when it was the gate that stopped it: one transaction."""
@@ -42,6 +43,7 @@ def record_failed_run(
         error=one_line(error, MAX_ERROR_CHARS),
         started_at=started_at,
         finished_at=finished_at or datetime.now(UTC),
+        cost=cost,
     )
     with engine.begin() as conn:
         write_run(conn, row)
@@ -128,6 +130,37 @@ def last_ids(engine: Engine, site: str) -> dict[str, int]:
         return {slug: int(top) for slug, top in conn.execute(query)}
 
 
+def neighbour_ids(engine: Engine, site: str, day: date) -> dict[str, dict[str, tuple[int, date]]]:
+    """Per publication slug of ``site``, what the warehouse knows around ``day``: ``below``, the
+    highest aggregator id published before the day, and ``above``, the lowest published after it,
+    each with its published date. Locating the day starts from them (read only)."""
+    articles = Article.__table__
+    known = (
+        articles.c.site == site,
+        articles.c.publication_slug.is_not(None),
+        articles.c.aggregator_id.is_not(None),
+        articles.c.published_date.is_not(None),
+    )
+    found: dict[str, dict[str, tuple[int, date]]] = {}
+    for side, where, order in (
+        ("below", articles.c.published_date < day, articles.c.aggregator_id.desc()),
+        ("above", articles.c.published_date > day, articles.c.aggregator_id.asc()),
+    ):
+        rank = func.row_number().over(partition_by=articles.c.publication_slug, order_by=order).label("rank")
+        ranked = (
+            select(articles.c.publication_slug, articles.c.aggregator_id, articles.c.published_date, rank)
+            .where(*known, where)
+            .subquery()
+        )
+        query = select(ranked.c.publication_slug, ranked.c.aggregator_id, ranked.c.published_date).where(
+            ranked.c.rank == 1
+        )
+        with engine.connect() as conn:
+            for slug, aggregator_id, published in conn.execute(query):
+                found.setdefault(slug, {})[side] = (int(aggregator_id), published)
+    return found
+
+
 def record_validation_results(
     engine: Engine, site: str, day: date, run_id: str, results: list[dict[str, Any]]
 ) -> int:
@@ -139,6 +172,7 @@ def record_validation_results(
 __all__ = [
     "last_ids",
     "ledger",
+    "neighbour_ids",
     "recent_volumes",
     "record_failed_run",
     "record_validation_results",

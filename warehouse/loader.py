@@ -2,7 +2,9 @@
 
 The validated Parquet is read in batches; each batch is staged (``staging``)
 and merged with set-based statements (``merge``): new article versions, the
-articles upsert, the clusters it touches. Memory holds one batch, never the
+articles upsert. Then the partition's near-duplicate stories are linked to the
+signatures of the days around and their clusters recomputed (``stories``).
+Memory holds one batch (and the signatures of the days around), never the
 partition.
 """
 
@@ -20,13 +22,14 @@ from sqlalchemy import Connection, Engine, delete
 
 from core.manifests import validation_manifest
 from core.partitions import Partition
-from core.records import LedgerCounts
+from core.records import CrawlCost, LedgerCounts
 from core.records import PageFailure as PageFailureRecord
 from warehouse.dimensions import describe_known_publications, register_publications, register_site, write_site
 from warehouse.merge import ARTICLE_KEY, ArticleMerge, SeenPublications, upsert_publications
 from warehouse.models import PageFailure, QuarantinedArticle
 from warehouse.runs import run_row, utc, write_run, write_validation_results
 from warehouse.staging import STAGE_TABLE, Stage, prepare, read_batches
+from warehouse.stories import StoryCounts, StoryLinking, link_stories, lock_site
 from warehouse.upsert import DEFAULT_CHUNK_SIZE, insert_rows
 
 LOAD_STAGE = "load"
@@ -64,9 +67,8 @@ ARTICLE_COLUMNS = (
     "language_status",
     "language_confidence",
     "reading_time_minutes",
-    "cluster_id",
-    "is_representative",
 )
+# ``cluster_id`` and ``is_representative`` are not copied: the load finds them (``stories``).
 STAGE_COLUMNS = (*ARTICLE_KEY, *ARTICLE_COLUMNS)
 # Where and when a page was fetched. A re-crawl that finds the same article again
 # is not a new version: the row keeps pointing at the first WARC record of it.
@@ -112,6 +114,7 @@ class _ArticleLoad:
     duplicates: int = 0
     # slug → (name, key, flagged new): one entry per publication, not per article
     publications: SeenPublications = dataclasses.field(default_factory=dict)
+    stories: StoryCounts = dataclasses.field(default_factory=StoryCounts)
 
 
 def _check_partition(batch: pa.RecordBatch, partition: Partition) -> None:
@@ -152,11 +155,11 @@ def _load_articles(
     started_at: datetime,
     batch_rows: int,
     progress: Progress | None,
+    stories: StoryLinking | None,
 ) -> _ArticleLoad:
     result = _ArticleLoad()
     seen: set[str] = set()  # canonical URLs of this partition: small, unlike the rows
     merge = ArticleMerge(STAGE_TABLE, STAGE_COLUMNS, ARTICLE_COLUMNS, CONTENT_COLUMNS)
-    merge.create_touched(conn)
     stage = Stage.open(conn, STAGE_COLUMNS)
     for batch in read_batches(partition.validated_articles, STAGE_COLUMNS, batch_rows):
         _check_partition(batch, partition)
@@ -173,8 +176,8 @@ def _load_articles(
             progress(LOAD_STAGE, {"rows": result.loaded, "duplicates": result.duplicates})
     stage.drop()
     upsert_publications(conn, partition.site, result.publications)
-    merge.recompute_clusters(conn, partition.site)
-    merge.drop_touched(conn)
+    if stories is not None:
+        result.stories = link_stories(conn, partition, seen, stories)
     return result
 
 
@@ -256,8 +259,10 @@ def load_partition(
     site_names: tuple[str, str] | None = None,
     known_publications: Mapping[str, Mapping[str, Any]] | None = None,
     validation_results: list[dict[str, Any]] | None = None,
+    cost: CrawlCost | None = None,
     chunk_size: int = DEFAULT_BATCH_ROWS,
     progress: Progress | None = None,
+    stories: StoryLinking | None = None,
 ) -> LedgerCounts:
     """Load ``partition``'s validated articles, quarantine and failures; record the run.
 
@@ -270,8 +275,12 @@ def load_partition(
     Articles are upserted on (site, canonical_url) and rewritten only when the
     partition's data for them changed, so re-running a partition leaves identical
     rows; first/last_loaded_at are the run's ``started_at``. A new or changed text
-    adds a row to ``article_versions``; the story clusters the partition touches
-    are recomputed. Quarantine and failures of the partition are replaced.
+    adds a row to ``article_versions``. With ``stories`` (the load stage always
+    gives it), the partition's story signatures are loaded, linked to those of the
+    days around, and the clusters of every component touched recomputed, on any day
+    (``warehouse.stories``); without, the articles' clusters are left as they are
+    (new ones have none). Quarantine and failures of the partition are replaced.
+    Loads of one site are serialised (a lock held until the transaction ends).
     ``finished_at`` defaults to now. ``chunk_size``: articles per batch (memory
     holds one batch); ``progress`` is called after each batch, inside the transaction.
 
@@ -284,8 +293,9 @@ def load_partition(
     overridden = quality_overridden(partition)
     rows_per_statement = min(chunk_size, DEFAULT_CHUNK_SIZE)
     with engine.begin() as conn:
+        lock_site(conn, partition.site)
         write_site(conn, partition.site, *(site_names or (None, None)))
-        articles = _load_articles(conn, partition, run_id, started_at, chunk_size, progress)
+        articles = _load_articles(conn, partition, run_id, started_at, chunk_size, progress, stories)
         _replace_quarantine(conn, partition, run_id, started_at, rows_per_statement)
         _replace_failures(conn, partition, run_id, rows_per_statement)
         if known_publications:
@@ -309,6 +319,7 @@ def load_partition(
                 started_at=started_at,
                 finished_at=finished_at or datetime.now(UTC),
                 quality_overridden=overridden,
+                cost=cost,
             ),
         )
     return final

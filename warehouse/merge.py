@@ -8,27 +8,11 @@ PostgreSQL dialect, which duckdb-engine uses too.
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Connection,
-    Insert,
-    and_,
-    case,
-    column,
-    delete,
-    exists,
-    func,
-    or_,
-    select,
-    table,
-    text,
-    union,
-)
+from sqlalchemy import Connection, Insert, and_, column, func, or_, select, table
 from sqlalchemy.dialects.postgresql import insert
 
-from warehouse.models import Article, ArticleVersion, Publication, StoryCluster
+from warehouse.models import Article, ArticleVersion, Publication
 from warehouse.staging import Stage
-
-TOUCHED_TABLE = "pressetl_touched_clusters"
 
 # slug → (name, publication key, flagged new by the transforms)
 SeenPublications = dict[str, tuple[str | None, str | None, bool]]
@@ -53,28 +37,15 @@ class ArticleMerge:
         self.columns = columns
         self.update = update
         self.content = content
-        self.touched = table(TOUCHED_TABLE, column("cluster_id"))
-        self._touch_clusters = self._touch_clusters_statement()
         self._insert_versions = self._insert_versions_statement()
         self._upsert_articles = self._upsert_articles_statement()
-
-    # -------------------------------------------------------------- per load
-
-    def create_touched(self, conn: Connection) -> None:
-        """A temporary table of the cluster ids the load touches (keys only: small)."""
-        suffix = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
-        conn.execute(text(f"DROP TABLE IF EXISTS {TOUCHED_TABLE}"))
-        conn.execute(text(f"CREATE TEMPORARY TABLE {TOUCHED_TABLE} (cluster_id VARCHAR){suffix}"))
-
-    def drop_touched(self, conn: Connection) -> None:
-        conn.execute(text(f"DROP TABLE IF EXISTS {TOUCHED_TABLE}"))
 
     # ------------------------------------------------------------- per batch
 
     def merge_batch(self, stage: Stage) -> None:
-        """Touched clusters, then new versions, then the articles themselves (order matters:
-        the first two compare the stage with the articles as they were)."""
-        stage.execute(self._touch_clusters)
+        """New versions, then the articles themselves (order matters: the versions compare the
+        stage with the articles as they were). Story clusters are not the batch's: the load
+        links its stories once its articles are in (``warehouse.stories``)."""
         stage.execute(self._insert_versions)
         stage.execute(self._upsert_articles)
 
@@ -88,15 +59,6 @@ class ArticleMerge:
                 articles, and_(articles.c.site == s.c.site, articles.c.canonical_url == s.c.canonical_url)
             ),
         )
-
-    def _touch_clusters_statement(self) -> Insert:
-        articles, s, joined = self._joined()
-        # Clusters the batch's articles join, and the ones they leave.
-        ids = union(
-            select(s.c.cluster_id).where(s.c.cluster_id.is_not(None)),
-            select(articles.c.cluster_id).select_from(joined).where(articles.c.cluster_id.is_not(None)),
-        ).subquery()
-        return self.touched.insert().from_select(["cluster_id"], select(ids.c.cluster_id))
 
     def _insert_versions_statement(self) -> Insert:
         articles, s, joined = self._joined()
@@ -153,50 +115,6 @@ class ArticleMerge:
                 # An older day re-run after a newer one must not roll an article back.
                 articles.c.logical_date <= excluded.logical_date,
             ),
-        )
-
-    # ---------------------------------------------------------- end of load
-
-    def recompute_clusters(self, conn: Connection, site: str) -> None:
-        """Rebuild the ``story_clusters`` rows of every cluster the load touched."""
-        articles = Article.__table__
-        clusters = StoryCluster.__table__
-        touched = select(self.touched.c.cluster_id)
-        conn.execute(
-            delete(clusters).where(
-                clusters.c.site == site,
-                clusters.c.cluster_id.in_(touched),
-                ~exists().where(
-                    articles.c.site == clusters.c.site, articles.c.cluster_id == clusters.c.cluster_id
-                ),
-            )
-        )
-        publication = func.coalesce(articles.c.publication_key, articles.c.publication_slug)
-        fresh = (
-            select(
-                articles.c.site,
-                articles.c.cluster_id,
-                func.coalesce(
-                    func.min(case((articles.c.is_representative, articles.c.canonical_url))),
-                    articles.c.cluster_id,
-                ),
-                func.min(articles.c.logical_date),
-                func.max(articles.c.logical_date),
-                func.count(),
-                func.count(publication.distinct()),
-            )
-            .where(articles.c.site == site, articles.c.cluster_id.in_(touched))
-            .group_by(articles.c.site, articles.c.cluster_id)
-        )
-        names = [c.name for c in clusters.columns]
-        stmt = insert(clusters).from_select(names, fresh)
-        values = names[2:]
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["site", "cluster_id"],
-                set_={name: stmt.excluded[name] for name in values},
-                where=or_(*(clusters.c[name].is_distinct_from(stmt.excluded[name]) for name in values)),
-            )
         )
 
 

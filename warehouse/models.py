@@ -27,6 +27,7 @@ from sqlalchemy import (
     Dialect,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -157,7 +158,9 @@ class Article(Base):
     # REAL, as in the Parquet (float32), on both dialects.
     language_confidence: Mapped[float | None] = mapped_column(REAL)
     reading_time_minutes: Mapped[float | None] = mapped_column(REAL)
-    cluster_id: Mapped[str | None] = mapped_column(String)  # the cluster representative's canonical URL
+    # The story cluster: the canonical URL of its earliest member by (published date, URL), and
+    # whether this is that member. Set by the load from ``story_links`` (NULL: no signature).
+    cluster_id: Mapped[str | None] = mapped_column(String)
     is_representative: Mapped[bool | None] = mapped_column(Boolean)
 
 
@@ -178,6 +181,34 @@ class ArticleVersion(Base):
     fetched_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     loaded_at: Mapped[datetime] = mapped_column(TZDateTime)  # the loading run's start
     run_id: Mapped[str] = mapped_column(String)
+
+
+class StorySignature(Base):
+    """An article's near-duplicate story signature, written by the load of the day its row comes
+    from (added by 0003). ``published_date``: the article's, or its logical day when it has none;
+    ``scheme``: the signature parameters' fingerprint (other schemes are never compared)."""
+
+    __tablename__ = "story_signatures"
+    __table_args__ = (Index(None, "site", "published_date"),)
+
+    site: Mapped[str] = mapped_column(String, primary_key=True)
+    canonical_url: Mapped[str] = mapped_column(String, primary_key=True)
+    published_date: Mapped[date] = mapped_column(Date)
+    scheme: Mapped[str] = mapped_column(String)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StoryLink(Base):
+    """Two articles that are copies of one story, found by the load of either from their
+    signatures (added by 0003); ``url_a`` is the smaller URL by code points (Python's order,
+    not the database's collation). A story cluster is a connected component of the links."""
+
+    __tablename__ = "story_links"
+    __table_args__ = (Index(None, "site", "url_b"),)
+
+    site: Mapped[str] = mapped_column(String, primary_key=True)
+    url_a: Mapped[str] = mapped_column(String, primary_key=True)
+    url_b: Mapped[str] = mapped_column(String, primary_key=True)
 
 
 class StoryCluster(Base):
@@ -217,6 +248,10 @@ class CrawlRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     # The quality gate failed and an operator loaded the batch anyway (validation manifest).
     quality_overridden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What the crawl cost (crawl manifest): every HTTP request, and those spent locating the
+    # day (robots, home, listings, feeds, probes). Empty for runs recorded before 0004.
+    requests: Mapped[int | None] = mapped_column(Integer)
+    discovery_requests: Mapped[int | None] = mapped_column(Integer)
 
 
 class PageFailure(Base):

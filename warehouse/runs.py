@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete
 
-from core.records import LedgerCounts
+from core.records import CrawlCost, LedgerCounts
 from warehouse.models import CrawlRun, ValidationResult
 from warehouse.upsert import insert_rows, upsert
 
@@ -37,6 +37,7 @@ def run_row(
     started_at: datetime,
     finished_at: datetime,
     quality_overridden: bool = False,
+    cost: CrawlCost | None = None,
 ) -> dict[str, Any]:
     return {
         "site": site,
@@ -50,6 +51,8 @@ def run_row(
         "started_at": utc(started_at),
         "finished_at": utc(finished_at),
         "quality_overridden": quality_overridden,
+        "requests": cost.requests if cost else None,
+        "discovery_requests": cost.discovery_requests if cost else None,
     }
 
 

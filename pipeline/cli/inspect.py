@@ -126,6 +126,8 @@ def status(
         "quarantined",
         "failed",
         "reconciles",
+        "requests",
+        "discovery_requests",
         "error",
     )
     for column in columns:

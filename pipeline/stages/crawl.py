@@ -29,6 +29,10 @@ SUMMARY_KEYS = (
     "failed",
     "pages_fetched",
     "reused",
+    "discovery_requests",
+    "article_requests",
+    "source_requests",
+    "before_history",
 )
 
 
@@ -67,6 +71,9 @@ def crawl(
         command.append("--refresh")
     if "id_probe" in profile.discovery.strategies:
         command += ["--last-ids", json.dumps(last_ids_seen(settings, profile))]
+    neighbours = neighbours_known(settings, profile, day)
+    if neighbours:
+        command += ["--neighbours", json.dumps(neighbours)]
     stderr_path = partition.raw_dir / "logs" / f"{run_id}.stderr"
     stderr_path.parent.mkdir(parents=True, exist_ok=True)
     manifest = None
@@ -120,20 +127,48 @@ def last_ids_seen(settings: Settings, profile: SiteProfile) -> dict[str, int]:
     Empty when there is no warehouse yet (or it cannot tell): the spider then anchors
     each publication on the newest id of its listing's first page.
     """
+    from warehouse.ledger import last_ids
+
+    found = _from_warehouse(
+        settings, profile, "the last ids seen", lambda engine: last_ids(engine, profile.site)
+    )
+    return {slug: int(value) for slug, value in found.items() if value}
+
+
+def neighbours_known(settings: Settings, profile: SiteProfile, day: date) -> dict[str, dict[str, list]]:
+    """Per publication, the highest id the warehouse holds of an earlier day and the lowest of a
+    later one, with their days (JSON for the spider): locating the day starts from them. Empty
+    without a warehouse: the spider then locates the day from the site alone. They only steer
+    the search: the day collected is the same whatever the warehouse holds."""
+    from warehouse.ledger import neighbour_ids
+
+    found = _from_warehouse(
+        settings,
+        profile,
+        "the ids of neighbouring days",
+        lambda engine: neighbour_ids(engine, profile.site, day),
+    )
+    return {
+        slug: {side: [aggregator_id, known.isoformat()] for side, (aggregator_id, known) in sides.items()}
+        for slug, sides in found.items()
+    }
+
+
+def _from_warehouse(settings: Settings, profile: SiteProfile, what: str, query) -> dict:
     url = settings.warehouse_url
     if url.startswith("duckdb:///") and not Path(url.removeprefix("duckdb:///")).is_file():
         return {}  # do not create a warehouse just to find it empty
     from warehouse.engine import make_engine
-    from warehouse.ledger import last_ids
 
     engine = None
     try:
         engine = make_engine(url)
-        return {slug: int(value) for slug, value in last_ids(engine, profile.site).items() if value}
-    except Exception as exc:  # no schema yet, a database that is down: probing anchors on the listing instead
+        return query(engine)
+    except Exception as exc:  # no schema yet, a database that is down: the site alone is searched
         log.warning(
-            "%s: cannot read the last ids seen from the warehouse (%s); id probing anchors on the listings",
+            "%s: cannot read %s from the warehouse (%s); the day is located from the site alone",
             profile.site,
+            what,
             " ".join(str(exc).split())[:300],
         )
         return {}

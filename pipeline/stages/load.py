@@ -1,7 +1,9 @@
 """Load stage: validated articles → warehouse, in one transaction with the ledger row.
 
 The site's names (from its profile), the publications the registry describes, the
-articles, the quality gate's results and the run's ledger row commit together
+articles, their story signatures, links and clusters (matched with the transforms'
+near-duplicate test: ``pipeline.stages.signatures.story_matching``), the quality
+gate's results and the run's ledger row commit together
 (``warehouse.loader.load_partition``). The warehouse must be at the code's schema
 revision: migrations are ``pressetl db upgrade``'s job, never a load's.
 """
@@ -12,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from core.errors import LoadError
-from core.manifests import partition_counts, validation_manifest
+from core.manifests import crawl_cost, partition_counts, validation_manifest
 from core.settings import Settings
 from pipeline.stages.common import Progress, no_progress, partition_for, site_profile
 
@@ -34,6 +36,7 @@ def known_publications() -> dict[str, dict[str, Any]]:
 
 
 def load(settings: Settings, site: str, day: date, run_id: str, progress: Progress = no_progress) -> dict:
+    from pipeline.stages.signatures import story_matching
     from warehouse.engine import make_engine
     from warehouse.loader import load_partition
     from warehouse.schema import require_current
@@ -59,7 +62,9 @@ def load(settings: Settings, site: str, day: date, run_id: str, progress: Progre
             site_names=(profile.aggregator, profile.display_name),
             known_publications=known_publications(),
             validation_results=[e.model_dump() for e in manifest.expectations],
+            cost=crawl_cost(partition),
             progress=progress,
+            stories=story_matching(),
         )
     finally:
         engine.dispose()

@@ -12,6 +12,7 @@ each page.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -104,13 +105,24 @@ def read_raw_item(partition: Partition, offset: int, handle=None) -> RawItem:
 
 
 def article_pages(
-    partition: Partition, wanted: dict[str, int], publisher_of: dict[str, str]
+    partition: Partition,
+    wanted: dict[str, int],
+    publisher_of: dict[str, str],
+    charsets: Counter[tuple[str, str]] | None = None,
 ) -> Iterator[tuple[RawItem, str, str | None]]:
     """(item, article page, publisher page or None) for each archived article, in archive order.
 
     Each article's record id is removed from ``wanted`` as it is read: what is
-    left at the end was never found in the archive.
+    left at the end was never found in the archive. ``charsets`` counts the pages decoded
+    by (rule, encoding) (``core.decoding``).
     """
+
+    def text(response: ArchivedResponse) -> str:
+        decoded = response.decoded
+        if charsets is not None:
+            charsets[decoded.how, decoded.encoding] += 1
+        return decoded.text
+
     waiting_articles: dict[str, tuple[RawItem, ArchivedResponse]] = {}
     waiting_publishers: dict[str, str] = {}  # article record id → publisher page
     record_ids = set(wanted) | set(publisher_of)
@@ -119,10 +131,10 @@ def article_pages(
             rid = response.record_id
             if rid in publisher_of:
                 article_id = publisher_of[rid]
-                publisher_text = response.text if response.status == 200 else ""
+                publisher_text = text(response) if response.status == 200 else ""
                 if article_id in waiting_articles:
                     item, article = waiting_articles.pop(article_id)
-                    yield item, article.text, publisher_text or None
+                    yield item, text(article), publisher_text or None
                 else:
                     waiting_publishers[article_id] = publisher_text
                 continue
@@ -134,8 +146,8 @@ def article_pages(
                 if len(waiting_articles) > _MAX_WAITING:  # never hold a day of pages: go without
                     oldest = next(iter(waiting_articles))
                     item, article = waiting_articles.pop(oldest)
-                    yield item, article.text, None
+                    yield item, text(article), None
                 continue
-            yield item, response.text, waiting_publishers.pop(rid, None) or None
+            yield item, text(response), waiting_publishers.pop(rid, None) or None
     for item, response in waiting_articles.values():  # publisher page never archived
-        yield item, response.text, None
+        yield item, text(response), None

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from datetime import date
 
 from parsel import Selector
-from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 
+from core import decoding
 from core.dates import parse_publication_line, split_publication_line
 from core.profiles import SiteProfile
 from core.selectors import select
@@ -35,19 +35,10 @@ def page_date(page: Selector, profile: SiteProfile) -> date | None:
 
 
 def decode_html(body: bytes, content_type: str | None) -> str:
-    """UTF-8 when the bytes are UTF-8 (whatever the header claims), else the page's own
-    ``<meta charset>``, else the header and sniffing. Legacy pages lie in both directions."""
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    declared = html_body_declared_encoding(body)
-    if declared:
-        try:
-            return body.decode(declared)
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return html_to_unicode(content_type, body)[1]
+    """The page's text, decoded as the transform decodes it (``core.decoding``): legacy pages
+    lie in both directions, so the header and the page's own declaration are checked against
+    the bytes."""
+    return decoding.decode_html(body, content_type).text
 
 
 def _texts(page: Selector, selector: str) -> Iterator[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import scrapy
@@ -38,29 +39,45 @@ class IdProbing(DiscoveryStrategy):
         self._probe_pages: dict[tuple[str, int], Fetched] = {}
         self._probe_errors: dict[tuple[str, int], str] = {}
         self._probes_failed: set[str] = set()
+        self._dated: dict[tuple[str, int], date] = {}  # the date of the page just read, for the search
 
     def start(self, slug: str) -> Iterator[Any]:
         # Without a last id the search starts from the listing (see wants_anchor).
         if slug in self.last_ids:
             yield from self._start_probe(slug, self.last_ids[slug])
+        elif self.crawl.neighbours.get(slug):
+            yield from self._start_probe(slug, max(i for i, _ in self.crawl.neighbours[slug].values()))
 
     # -- anchored on the listing (spiders.discovery.listing.ListingAnchored) -------------------
 
     def wants_anchor(self, slug: str) -> bool:
-        return slug not in self.last_ids
+        return slug not in self.last_ids and not self.crawl.neighbours.get(slug)
 
-    def anchor_on(self, slug: str, ids: list[int]) -> Iterator[Any]:
-        if not ids:
+    def anchor_on(self, slug: str, entries: list[tuple[int, date | None]]) -> Iterator[Any]:
+        if not entries:
             self.crawl.logger.info("%s: no article on the listing; nothing to probe", slug)
             return
-        yield from self._start_probe(slug, max(ids))
+        samples = {i: listed for i, listed in entries if listed is not None}
+        yield from self._start_probe(slug, max(i for i, _ in entries), samples)
 
     # -- the search ------------------------------------------------------------------------------
 
-    def _start_probe(self, slug: str, anchor: int) -> Iterator[Any]:
+    def _start_probe(self, slug: str, anchor: int, samples: dict[int, date] | None = None) -> Iterator[Any]:
         if slug in self.probes:
             return
-        probe = IdProbe(slug, anchor, self.crawl.profile.discovery.max_consecutive_misses)
+        crawl = self.crawl
+        sides = crawl.neighbours.get(slug, {})
+        samples = dict(samples or {})
+        samples.update({i: d for i, d in sides.values()})
+        probe = IdProbe(
+            slug,
+            anchor,
+            crawl.profile.discovery.max_consecutive_misses,
+            day=crawl.day,
+            floor=sides["below"][0] if "below" in sides else None,
+            ceiling=sides["above"][0] if "above" in sides else None,
+            samples=samples,
+        )
         self.probes[slug] = probe
         yield from self._probe_step(probe, probe.start())
 
@@ -100,7 +117,14 @@ class IdProbing(DiscoveryStrategy):
                     probe.slug, aggregator_id, page, fetched, archived.body, archived.content_type
                 )
                 yield from items
-                pending.append(probe.record(aggregator_id, outcome))
+                pending.append(
+                    probe.record(aggregator_id, outcome, self._dated.pop((probe.slug, aggregator_id), None))
+                )
+        if probe.done and not probe.saw_before and probe.slug not in crawl.before_history:
+            dated = probe.model.times if probe.model is not None else {}
+            if dated and Outcome.DAY not in probe.known.values() and not probe.ended_on_errors:
+                # from the publication's first id on, every page is dated after the day
+                crawl.note_before_history(probe.slug, date.fromordinal(int(min(dated.values()))))
         if probe.done and probe.ended_on_errors and probe.slug not in self._probes_failed:
             # K "no page" answers in a row, some of them failures: the end of the publication
             # cannot be told from an outage, so the day's discovery is not complete.
@@ -120,7 +144,9 @@ class IdProbing(DiscoveryStrategy):
             slug, aggregator_id, response.selector, fetched, response.body, content_type
         )
         yield from items
-        yield from self._probe_step(probe, probe.record(aggregator_id, outcome))
+        yield from self._probe_step(
+            probe, probe.record(aggregator_id, outcome, self._dated.pop((slug, aggregator_id), None))
+        )
 
     def probe_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request
@@ -150,12 +176,15 @@ class IdProbing(DiscoveryStrategy):
         if published is None:
             self._probe_pages[(slug, aggregator_id)] = fetched
             return Outcome.UNDATED, []
+        self._dated[(slug, aggregator_id)] = published
         if published < crawl.day:
             return Outcome.BEFORE, []
         if published > crawl.day:
             return Outcome.AFTER, []
         if not crawl.claim(fetched.url):
             return Outcome.DAY, []
+        if fetched.reused_from_run is None:
+            crawl.count("pressetl/requests/probe_article")  # the probe fetched an article of the day
         return Outcome.DAY, list(self.articles.emit(replace(fetched, listing_date=published), page))
 
     def _keep(self, fetched: Fetched) -> Iterator[Any]:

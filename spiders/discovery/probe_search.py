@@ -7,9 +7,14 @@ with time, so "dated before the day" is below a boundary and "on or after" above
 
 1. Anchor: the last id seen (the warehouse keeps it), or the newest id on the
    publication's listing when the warehouse knows none. Misses walk down.
+   With the warehouse's ids of neighbouring days: above the last id of the day before
+   (``floor``) the scan starts at once; the first id of the day after (``ceiling``) ends it
+   unasked.
 2. When the anchor is already on or after the day (a backfill, a re-run of a day that
-   was loaded), gallop down (steps doubling) to an id before the day, then bisect to
-   the boundary: O(log n) pages for any day in the past.
+   was loaded), go down to an id before the day, then narrow to the boundary. With dates
+   (``day``; each page's date passed to ``record``, a listing's as ``samples``) the guesses
+   interpolate the publication's publishing rate (``spiders.discovery.locate``), else steps
+   double, then bisect: O(log n) pages for any day in the past, a few for most.
 3. Scan upward from the boundary with up to ``window`` requests in flight, until an
    article dated after the day, or ``max_misses`` consecutive misses (the newest id
    is behind us).
@@ -26,7 +31,10 @@ answers containing failures cannot tell the publication's end from an outage:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from enum import Enum
+
+from spiders.discovery.locate import Locator, day_time
 
 
 class Outcome(Enum):
@@ -49,7 +57,22 @@ class Step:
 
 
 class IdProbe:
-    def __init__(self, slug: str, anchor: int, max_misses: int, window: int | None = None):
+    def __init__(
+        self,
+        slug: str,
+        anchor: int,
+        max_misses: int,
+        window: int | None = None,
+        *,
+        day: date | None = None,
+        floor: int | None = None,
+        ceiling: int | None = None,
+        samples: dict[int, date] | None = None,
+    ):
+        """``day`` (with dated ``record`` answers and ``samples``, e.g. a listing's) makes the
+        search interpolate; ``floor`` is an id known before the day and ``ceiling`` one known
+        after it (the warehouse's neighbouring days): the scan starts above the one and never
+        asks for the other."""
         if anchor < 1:
             raise ValueError(f"{slug}: anchor id must be positive, got {anchor}")
         self.slug = slug
@@ -68,16 +91,40 @@ class IdProbe:
         self._misses = 0
         self._pending: list[int] = []  # undated or failed ids since the last dated page the scan passed
         self.ended_on_errors = False
+        self.floor, self.ceiling = floor, ceiling
+        self._extrapolate = True
+        self._scan_end: int | None = None
+        self.saw_before = floor is not None  # a page dated before the day was read (or is known)
+        self.model = Locator(day) if day is not None else None
+        if self.model is not None:
+            for aggregator_id, published in (samples or {}).items():
+                self.model.hint(aggregator_id, day_time(published))
+            if floor is not None:
+                self.model.hint(floor, day_time(day, -0.001))
+            if ceiling is not None:
+                self.model.hint(ceiling, day_time(day, 1.001))
+        if ceiling is not None:
+            self.known[ceiling] = Outcome.AFTER
 
     @property
     def done(self) -> bool:
         return self.phase == "done"
 
     def start(self) -> Step:
+        if self.floor is not None:
+            self.lo = self.floor
+            return self._start_scan(self.floor + 1)
+        if self.ceiling is not None:
+            self.hi = self._probe_at = self._cursor = self.ceiling
+            return self._gallop(self.ceiling)
         return self._ask(self.anchor)
 
-    def record(self, aggregator_id: int, outcome: Outcome) -> Step:
+    def record(self, aggregator_id: int, outcome: Outcome, published: date | None = None) -> Step:
         self.known[aggregator_id] = outcome
+        if outcome is Outcome.BEFORE:
+            self.saw_before = True
+        if published is not None and self.model is not None:
+            self.model.observe(aggregator_id, published)
         if self.phase == "done":
             return Step()
         if self.phase == "scan":
@@ -96,7 +143,9 @@ class IdProbe:
             if len(walked) < self.max_misses and self._cursor - 1 > self.lo:
                 return self._walk(self._cursor - 1)
             # No dated page from the probed id down to here.
-            if self.phase == "gallop":
+            only_misses = all(self.known.get(i) is Outcome.MISS for i in walked)
+            if self.phase == "gallop" and not (self.model is not None and only_misses):
+                self._extrapolate = False  # a hole, or below the first id: the dates say nothing here
                 return self._gallop(self._cursor)  # a hole, or below the first id: keep going down
             if self.phase == "anchor":
                 outcome = Outcome.BEFORE  # the last id seen sits in a hole: scan upward from it
@@ -120,6 +169,9 @@ class IdProbe:
         self.phase = "gallop"
         target = below - self._step
         self._step *= 2
+        guess = self._guess(None, below) if self._extrapolate else None
+        if guess is not None:
+            target = min(guess, below - 1)
         if target <= self.lo:
             return self._bisect()
         return self._ask(target)
@@ -129,7 +181,20 @@ class IdProbe:
         self.phase = "bisect"
         if self.hi - self.lo <= 1:
             return self._start_scan(self.lo + 1)
-        return self._ask((self.lo + self.hi) // 2)
+        guess = self._guess(self.lo, self.hi)
+        return self._ask(guess if guess is not None else (self.lo + self.hi) // 2)
+
+    def _guess(self, lo: int | None, hi: int) -> int | None:
+        """The interpolated id (from the dates seen) strictly inside (lo, hi); None without dates."""
+        model = self.model
+        if model is None or len(model.times) + len(model.hints) < 2:
+            return None
+        model.lo = lo if lo else None
+        model.hi = hi
+        if model.located:
+            return None
+        guess = model.propose()
+        return guess if (lo is None or guess > lo) and guess < hi else None
 
     def _ask(self, target: int) -> Step:
         self._probe_at = target
@@ -149,7 +214,22 @@ class IdProbe:
     def _start_scan(self, first: int) -> Step:
         self.phase = "scan"
         self._next = max(1, first)
+        self._scan_end = self._estimated_end(self._next)
         return self._advance_scan()
+
+    def _estimated_end(self, first: int) -> int | None:
+        """Where the day probably ends (a cautious share of a day at the publication's rate): the
+        scan asks for fewer ids at once past it, so that few are asked for beyond the day's last."""
+        if self.model is None:
+            return None
+        dated = {**self.model.hints, **self.model.times}
+        if len(dated) < 2:
+            return None
+        low, high = min(dated), max(dated)
+        span = dated[high] - dated[low]
+        if span < 1:
+            return None
+        return first + int(0.7 * (high - low) / span)
 
     def _advance_scan(self) -> Step:
         step = Step()
@@ -178,7 +258,12 @@ class IdProbe:
             else:
                 self._misses = 0
             self._next += 1
-        for candidate in range(self._next, self._next + self.window):
+        window = self.window
+        if self._scan_end is not None and self._next >= self._scan_end:
+            window = min(window, 2)  # probably near the day's end: ask two at a time
+        for candidate in range(self._next, self._next + window):
+            if self.ceiling is not None and candidate >= self.ceiling:
+                break
             if candidate not in self.known and candidate not in self.requested:
                 self.requested.add(candidate)
                 step.fetch.append(candidate)
