@@ -90,9 +90,7 @@ def _site_plan(
     publications = len(profile.discovery.publications) or TYPICAL_PUBLICATIONS
     if history:
         articles = statistics.median(m.discovered for m in history)
-        requests = statistics.median(
-            (m.discovery_requests + m.article_requests + m.source_requests) or m.pages_fetched for m in history
-        )
+        requests = statistics.median(_requests(m) for m in history)
         basis = f"median of {len(history)} crawled day(s)"
     else:
         articles = TYPICAL_ARTICLES
@@ -113,6 +111,12 @@ def _site_plan(
         basis=basis,
         download_delay=profile.crawl.download_delay,
     )
+
+
+def _requests(manifest) -> int:
+    """Every HTTP request of a crawl: the split counts, or the responses of an older manifest."""
+    split = manifest.discovery_requests + manifest.article_requests + manifest.source_requests
+    return split or manifest.pages_fetched
 
 
 def _history(settings: Settings, site: str):
