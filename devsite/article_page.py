@@ -10,7 +10,7 @@ style of the publication change.
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from devsite.catalog import SiteSpec
 from devsite.markup import attr, noisy, text
@@ -70,7 +70,7 @@ def article_page(
             image,
             body,
             _share(site, article),
-            f'<p class="source"><a href="{attr(article.source_url)}" rel="nofollow" target="_blank">'
+            f'<p class="source"><a href="{attr(_source_link(article))}" rel="nofollow" target="_blank">'
             f"{text(ui['source_link'])}</a></p>",
             "</div>",
             offsite_banner(offsite, site.name, "article"),
@@ -81,6 +81,14 @@ def article_page(
     return page(
         site, _head_title(site, article), content, head=_head(article), body_class="article", offsite=offsite
     )
+
+
+def _source_link(article: ExpectedArticle) -> str:
+    """The article's own URL at its publisher, or (shared-source fault) the publisher's home."""
+    if article.shared_source:
+        parts = urlsplit(article.source_url)
+        return f"{parts.scheme}://{parts.netloc}/"
+    return article.source_url
 
 
 def _head_title(site: SiteSpec, article: ExpectedArticle) -> str:

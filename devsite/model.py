@@ -47,6 +47,7 @@ class ExpectedArticle:
     slow: bool = False  # Faults.slow_share: the aggregator answers after Faults.slow_seconds
     truncated: bool = False  # Faults.truncated_share: the body stops short, then the connection closes
     wrong_charset: bool = False  # Faults.wrong_charset_share: header and body disagree on the charset
+    shared_source: bool = False  # Faults.shared_source_share: the source link is the publisher's home
 
     def __post_init__(self) -> None:
         if not self.full_blocks:
@@ -106,12 +107,21 @@ class Faults:
     slow_seconds: float = 5.0
     truncated_share: float = 0.0
     wrong_charset_share: float = 0.0
+    # articles whose "read at the source" link points at the publisher's home page, which many
+    # articles then share (as aggregators do when the original URL was lost)
+    shared_source_share: float = 0.0
     rate_limit: int = 0  # every Nth request to an aggregator host gets 429 + Retry-After: 1; 0: never
     drift_sites: frozenset[str] = frozenset()  # drift for these sites only
     thin_days: Mapping[date, float] = field(default_factory=dict)  # day -> share of its articles kept
 
     def __post_init__(self) -> None:
-        for name in ("broken_share", "slow_share", "truncated_share", "wrong_charset_share"):
+        for name in (
+            "broken_share",
+            "slow_share",
+            "truncated_share",
+            "wrong_charset_share",
+            "shared_source_share",
+        ):
             _share(name, getattr(self, name))
         if self.slow_seconds < 0:
             raise ValueError(f"slow_seconds must be >= 0, got {self.slow_seconds}")
@@ -138,6 +148,7 @@ class Faults:
                 self.slow_seconds,
                 self.truncated_share,
                 self.wrong_charset_share,
+                self.shared_source_share,
                 self.rate_limit,
                 self.drift_sites,
                 tuple(sorted(self.thin_days.items())),

@@ -163,6 +163,7 @@ class World:
                 ("slow", faults.slow_share),
                 ("truncated", faults.truncated_share),
                 ("wrong_charset", faults.wrong_charset_share),
+                ("shared_source", faults.shared_source_share),
             )
             if share and _draw(name, article) < share
         }

@@ -87,7 +87,31 @@ class AggregatorSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> AggregatorSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._count_request, signal=signals.request_reached_downloader)
+        crawler.signals.connect(spider._request_dropped, signal=signals.request_dropped)
         return spider
+
+    def _request_dropped(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
+        """The scheduler refused a request (its duplicate filter): said, never silent."""
+        self.crawler.stats.inc_value("pressetl/requests_dropped")
+        self.logger.warning(
+            "%s %s: request dropped by the scheduler (duplicate): %s (%s)",
+            self.profile.site,
+            self.day,
+            request.url,
+            request.meta.get("kind", "other"),
+        )
+
+    def closed(self, reason: str) -> None:
+        # An article still waiting for its publisher's page has no RawItem: the ledger's
+        # per-URL outcomes will show it unaccounted; here it is named.
+        for fetched in self.articles.unanswered():
+            self.logger.error(
+                "%s %s: %s: the crawl ended (%s) before its publisher's page was answered",
+                self.profile.site,
+                self.day,
+                fetched.url,
+                reason,
+            )
 
     def _count_request(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
         """Every request that reaches the downloader (retries and robots.txt included), by kind."""

@@ -34,6 +34,10 @@ class ArticleFetcher:
         self.crawl = crawl
         self.publishers = publishers
         self.selector_misses = 0
+        # publisher URL asked for → the articles waiting for its answer (source URL, article)
+        self._awaiting: dict[str, list[tuple[str, Fetched]]] = {}
+        # publisher URL answered → the source fields every article linking to it gets
+        self._answered: dict[str, dict[str, Any]] = {}
 
     def article(self, url: str, slug: str, listed: date | None, discovered_by: str) -> Iterator[Any]:
         """A URL found by discovery: fetched, or answered from the raw zone; once per URL."""
@@ -96,18 +100,29 @@ class ArticleFetcher:
                 source_warc_record_id=ref.record_id,
             )
             return
+        if target in self._answered:
+            crawl.count("pressetl/source_shared")
+            yield crawl.item(fetched, source_url=source, **self._answered[target])
+            return
+        if target in self._awaiting:  # asked for already: wait for the same answer
+            crawl.count("pressetl/source_shared")
+            self._awaiting[target].append((source, fetched))
+            return
+        self._awaiting[target] = [(source, fetched)]
         yield scrapy.Request(
             target,
             callback=self.parse_source,
             errback=self.source_failed,
-            meta={"kind": "publisher", "article": fetched, "source_url": source},
+            # one request per publisher URL (the line above): the duplicate filter, which would
+            # drop it silently when another request had the same fingerprint, must not apply
+            dont_filter=True,
+            meta={"kind": "publisher", "publisher_url": target},
         )
 
     def parse_source(self, response: Response) -> Iterator[RawItem]:
         meta = response.meta
-        yield self.crawl.item(
-            meta["article"],
-            source_url=meta["source_url"],
+        yield from self._answer(
+            meta["publisher_url"],
             source_status=response.status,
             source_warc_file=meta.get("warc_file"),
             source_warc_record_id=meta.get("warc_record_id"),
@@ -117,15 +132,24 @@ class ArticleFetcher:
         request = failure.request
         status, reason = describe_failure(failure)
         meta = request.meta
-        yield self.crawl.item(
-            meta["article"],
-            source_url=meta["source_url"],
+        yield from self._answer(
+            meta["publisher_url"],
             source_status=status,
             source_error=reason,
             source_warc_file=meta.get("warc_file"),
             source_warc_record_id=meta.get("warc_record_id"),
         )
         yield self.crawl.failure(request.url, "publisher", status, reason)
+
+    def _answer(self, target: str, **outcome: Any) -> Iterator[RawItem]:
+        """The publisher's answer for every article waiting for it, and for later ones."""
+        self._answered[target] = outcome
+        for source, fetched in self._awaiting.pop(target, ()):
+            yield self.crawl.item(fetched, source_url=source, **outcome)
+
+    def unanswered(self) -> list[Fetched]:
+        """Articles still waiting for a publisher page (none once the crawl has run its course)."""
+        return [fetched for waiting in self._awaiting.values() for _, fetched in waiting]
 
     def _check_layout(self, page: Selector, url: str) -> None:
         """Selectors that match nothing: layout drift. The transform falls back to the generic

@@ -154,7 +154,8 @@ def test_with_source_follow_the_publishers_page_is_fetched_before_the_item():
     spider = _following()
     [request] = spider.articles.emit(_fetched(), _page("maghress-fr-article.html"))
     assert request.url == PUBLISHER + "/maroc-numeric-sur-les-traces-de-la-france.html"
-    assert request.meta["kind"] == "publisher" and request.meta["source_url"] == SOURCE
+    assert request.meta["kind"] == "publisher" and request.meta["publisher_url"] == request.url
+    assert request.dont_filter  # fetched once per URL by the fetcher; the dupefilter must not drop it
 
     request.meta.update(warc_file="t.warc.gz", warc_record_id="<urn:uuid:p>")
     response = HtmlResponse(request.url, status=200, body=b"<html></html>", request=request)
@@ -195,7 +196,47 @@ def test_a_reused_article_is_read_from_the_raw_zone_for_its_source_link(world, t
     archive = index_archived(partition)
     spider = make_spider(SITE, DAY, source_follow={"enabled": True}, partition=partition, archive=archive)
     [request] = spider.articles.article(article.canonical_url, "lesecos", DAY, "listing")
-    assert request.meta["kind"] == "publisher" and request.meta["source_url"] == article.source_url
-    assert request.meta["article"].reused_from_run == "r1"
+    assert request.meta["kind"] == "publisher"
+    [waiting] = spider.articles.unanswered()
+    assert (waiting.url, waiting.reused_from_run) == (article.canonical_url, "r1")
     # a reused page was checked when it was fetched: not counted again
     assert spider.crawler.stats.get_value("pressetl/selector_misses") is None
+
+
+def _sharing(n: int) -> tuple[object, list, list]:
+    """``n`` articles whose "Cliquez ici" links all point at one publisher page."""
+    spider = _following()
+    urls = [f"{URL[:-1]}{i}" for i in range(1, n + 1)]
+    out = [r for u in urls for r in spider.articles.emit(_fetched(u), _page("maghress-fr-article.html"))]
+    return spider, urls, out
+
+
+def test_articles_sharing_a_publisher_page_wait_for_its_one_request_and_are_all_emitted():
+    spider, urls, out = _sharing(3)
+    [request] = out  # one request for the shared page, none dropped by a duplicate filter
+    assert len(spider.articles.unanswered()) == 3
+    request.meta.update(warc_file="t.warc.gz", warc_record_id="<urn:uuid:p>")
+    response = HtmlResponse(request.url, status=200, body=b"<html></html>", request=request)
+    items = list(spider.articles.parse_source(response))
+    assert [i.url for i in items] == urls
+    assert {(i.source_url, i.source_status, i.source_warc_record_id) for i in items} == {
+        (SOURCE, 200, "<urn:uuid:p>")
+    }
+    assert spider.articles.unanswered() == []
+    # an article linking to it later gets the same answer without another request
+    [late] = spider.articles.emit(_fetched(f"{URL[:-1]}9"), _page("maghress-fr-article.html"))
+    assert (late.url, late.source_status, late.source_warc_record_id) == (
+        f"{URL[:-1]}9",
+        200,
+        "<urn:uuid:p>",
+    )
+    assert spider.crawler.stats.get_value("pressetl/source_shared") == 3
+
+
+def test_a_shared_publisher_page_that_fails_leaves_every_article_with_the_source_error():
+    spider, urls, [request] = _sharing(2)
+    response = HtmlResponse(request.url, status=403, body=b"", request=request)
+    *items, failure = spider.articles.source_failed(http_failure(response))
+    assert [(i.url, i.status, i.error) for i in items] == [(u, 200, None) for u in urls]
+    assert {(i.source_status, i.source_error) for i in items} == {(403, "HTTP 403")}
+    assert (failure.kind, failure.status) == ("publisher", 403)  # one failure: one request

@@ -20,7 +20,7 @@ from core.partitions import Partition
 from core.profiles import load_profile
 from core.rawzone import index_archived, read_raw_items
 from core.settings import REPO_ROOT
-from devsite import World, serve
+from devsite import Faults, World, serve
 from pipeline.stages import crawl
 from spiders.source_follow import PublisherLinks
 
@@ -187,3 +187,53 @@ def test_the_spider_may_reach_the_site_and_the_followed_publishers_only():
     )
     assert spider.allowed_netlocs == {"www.maghress.com", "maghress.com", "www.leseco.ma", "127.0.0.1:8101"}
     assert spider.allowed_domains == ["127.0.0.1", "maghress.com", "www.leseco.ma", "www.maghress.com"]
+
+
+# -- many articles, one publisher page ---------------------------------------------------------
+
+
+def test_articles_sharing_one_publisher_page_are_all_collected_and_loaded(tmp_path):
+    """Half the day's articles link to their publisher's home page instead of their own URL: the
+    home is fetched once per publisher, and every article is collected and loaded from the
+    aggregator's copy, with the follow's outcome recorded (Scrapy's duplicate filter dropped them)."""
+    import sqlalchemy as sa
+
+    from pipeline.runner import run_partition
+    from warehouse.engine import make_engine
+
+    site = "maghress-fr"
+    world = World(today=TODAY, faults=Faults(shared_source_share=0.5))
+    expected = {a.path: a for a in world.articles_for_day(site, DAY)}
+    sharing = {path for path, a in expected.items() if a.shared_source}
+    assert len(sharing) >= 4, "the fault hits several articles of a publisher"
+    with serve(world) as server:
+        settings = _settings(tmp_path, server, site, {"enabled": True})
+        result = run_partition(settings, site, DAY, "shared")
+        base = server.base_url_for(site)
+        homes = {host: log.count("/") for host, log in _publisher_requests(server).items()}
+
+    assert result.status == "succeeded", result.error
+    items = {
+        item.url.removeprefix(base): item for item in read_raw_items(Partition(site, DAY, settings.data_dir))
+    }
+    assert set(items) == set(expected)  # every article, none dropped
+    for path in sharing:
+        home = urlsplit(expected[path].source_url)
+        assert items[path].source_url == f"{home.scheme}://{home.netloc}/"
+        assert (items[path].source_status, items[path].source_error) == (200, None)
+    shared_hosts = {urlsplit(expected[p].source_url).hostname for p in sharing}
+    assert all(homes[host] == 1 for host in shared_hosts)  # one request per shared page
+    engine = make_engine(settings.warehouse_url)
+    try:
+        with engine.connect() as connection:
+            loaded = connection.execute(
+                sa.text("select count(*) from articles where site = :s and logical_date = :d"),
+                {"s": site, "d": DAY},
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert result.counts["discovered"] == len(expected)
+    quarantined_or_failed = (
+        result.counts["quarantined"] + result.counts["failed"] + result.counts["duplicates"]
+    )
+    assert loaded == result.counts["loaded"] == len(expected) - quarantined_or_failed
