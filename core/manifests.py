@@ -36,9 +36,12 @@ class CrawlManifest(_Manifest):
     run_id: str
     status: Literal["complete", "failed"]
     error: str | None = None
-    discovered: int
+    discovered: int  # article URLs discovered (discovered.jsonl), fetched or not
     fetched: int
     failed: int
+    # discovered URLs the crawl wrote no RawItem for (a dropped request): never silently
+    # lost, the ledger shows them unaccounted
+    unanswered: int = 0
     pages_fetched: int = 0
     reused: int = 0
     discovered_by: dict[str, int] = Field(default_factory=dict)
@@ -87,6 +90,9 @@ class TransformManifest(_Manifest):
     run_id: str
     discovered: int
     failed: int
+    # discovered URLs with no raw item (counted in discovered, in no other count), a sample
+    unaccounted: int = 0
+    unaccounted_urls: list[str] = Field(default_factory=list)
     missing_warc_records: list[str] = Field(default_factory=list)  # a sample
     duplicates: int
     duplicate_urls: list[str] = Field(default_factory=list)  # a sample
@@ -239,9 +245,10 @@ def partition_counts(partition: Partition) -> LedgerCounts:
     validation = validation_manifest(partition)
     discovered = transform.discovered if transform else 0
     failed = transform.failed if transform else 0
+    unaccounted = transform.unaccounted if transform else 0
     return LedgerCounts(
         discovered=discovered,
-        fetched=discovered - failed,
+        fetched=discovered - failed - unaccounted,
         failed=failed,
         duplicates=transform.duplicates if transform else 0,
         quarantined=validation.quarantined if validation else 0,

@@ -51,6 +51,11 @@ class Partition:
         return self.raw_dir / "failures.jsonl"
 
     @property
+    def discovered_urls(self) -> Path:
+        """JSON Lines, one line per article URL the crawl discovered, fetched or not."""
+        return self.raw_dir / "discovered.jsonl"
+
+    @property
     def crawl_manifest(self) -> Path:
         return self.raw_dir / "crawl.json"
 
@@ -66,6 +71,11 @@ class Partition:
     @property
     def transform_manifest(self) -> Path:
         return self.staged_dir / "transform.json"
+
+    @property
+    def transform_outcomes(self) -> Path:
+        """JSON Lines, what the transform made of each discovered URL (``core.outcomes``)."""
+        return self.staged_dir / "outcomes.jsonl"
 
     # what the quality gate let through, and what it held back
     @property

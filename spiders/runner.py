@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 from collections import Counter
 from datetime import UTC, date, datetime
 
 from scrapy.crawler import CrawlerProcess
 
 from core.manifests import CrawlManifest, write_manifest
+from core.outcomes import write_discovered
 from core.partitions import Partition
 from core.profiles import load_profile
 from core.rawzone import index_archived
@@ -65,6 +67,20 @@ def crawl_partition(
     lines = partition.raw_items.read_text().splitlines() if partition.raw_items.is_file() else []
     items = [RawItem.model_validate_json(line) for line in lines]
     failed = [item for item in items if item.error]
+    discovered = set(spider.crawl_day.discovered) if spider is not None else set()
+    discovered.update(item.url for item in items)
+    unanswered = discovered - {item.url for item in items}
+    if unanswered:  # a request dropped somewhere: said, and the ledger will not reconcile
+        spider_log = logging.getLogger("pressetl.crawl")
+        spider_log.error(
+            "%s %s: %d discovered URL(s) got no outcome from the crawl, first %s",
+            site,
+            day,
+            len(unanswered),
+            min(unanswered),
+        )
+    # Published before the manifest: a crawl.json always comes with its run's list.
+    write_discovered(partition.discovered_urls, sorted(discovered))
     error = None
     if spider is None:  # the spider never started (e.g. a profile it cannot use)
         error = f"crawl of {site} {day} did not start: see {log_file}"
@@ -85,9 +101,10 @@ def crawl_partition(
         run_id=run_id,
         status="failed" if error else "complete",
         error=error,
-        discovered=len(items),
+        discovered=len(discovered),
         fetched=len(items) - len(failed),
         failed=len(failed),
+        unanswered=len(unanswered),
         pages_fetched=stats.get("response_received_count", 0),
         reused=sum(1 for item in items if item.reused_from_run),
         discovered_by=dict(Counter(item.discovered_by for item in items)),

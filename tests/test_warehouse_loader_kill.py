@@ -190,6 +190,7 @@ def test_a_load_killed_inside_its_transaction_leaves_the_previous_state(
         "page_failures": 1,
         "quarantined_articles": 1,
         "validation_results": 5,
+        "url_outcomes": 0,  # hand-made manifests: no transform outcomes
     }
     engine.dispose()  # a DuckDB file takes one process at a time
 

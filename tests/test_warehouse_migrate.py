@@ -37,13 +37,14 @@ HISTORY = [
     "flag, views.",
     "0003: Story signatures and links: near-duplicate clusters found at load time, in any order of days.",
     "0004: The ledger keeps what each crawl cost: every HTTP request, and those spent locating the day.",
+    "0005: Per-URL outcomes: what became of every article URL a crawl discovered.",
 ]
 
 
 def test_upgrade_from_empty_then_again_is_a_noop(wh_url: str) -> None:
     assert migrate.current(wh_url) is None
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == migrate.head() == "0004"
+    assert migrate.current(wh_url) == migrate.head() == "0005"
     eng = make_engine(wh_url)
     try:
         inspector = sa.inspect(eng)
@@ -55,7 +56,7 @@ def test_upgrade_from_empty_then_again_is_a_noop(wh_url: str) -> None:
 
     migrate.upgrade(wh_url)
 
-    assert migrate.current(wh_url) == "0004"
+    assert migrate.current(wh_url) == "0005"
     eng = make_engine(wh_url)
     try:
         assert fingerprints(eng) == before
@@ -78,7 +79,7 @@ def test_downgrade_to_base_and_back(wh_url: str) -> None:
     finally:
         eng.dispose()
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == "0004"
+    assert migrate.current(wh_url) == "0005"
 
 
 # ``articles`` as revision 0001 made it.
@@ -160,7 +161,7 @@ def test_upgrade_from_0001_keeps_the_data_and_backfills(wh_url: str, data_dir: P
     finally:
         eng.dispose()
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == "0004"
+    assert migrate.current(wh_url) == "0005"
 
 
 def test_0003_adds_the_story_tables_and_its_downgrade_removes_only_them(wh_url: str) -> None:

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from conftest import migrated_warehouse
 from sqlalchemy import Engine
 
+from core.outcomes import UrlOutcome, write_outcomes
 from core.partitions import Partition
 from core.records import ARTICLE_SCHEMA, QUARANTINE_SCHEMA, LedgerCounts, PageFailure
 from warehouse.engine import make_engine
@@ -197,7 +198,13 @@ def write_partition(
     failures: list[dict[str, Any]] | None = None,
     *,
     row_group_size: int | None = None,
+    outcomes: list[UrlOutcome] | None = None,
 ) -> None:
+    """The files a load reads; ``outcomes``: the transform's per-URL outcomes, else none."""
+    if outcomes is None:
+        part.transform_outcomes.unlink(missing_ok=True)
+    else:
+        write_outcomes(part.transform_outcomes, outcomes)
     part.validated_dir.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pylist(articles, schema=ARTICLE_SCHEMA)
     pq.write_table(table, part.validated_articles, row_group_size=row_group_size)

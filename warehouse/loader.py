@@ -27,6 +27,7 @@ from core.records import PageFailure as PageFailureRecord
 from warehouse.dimensions import describe_known_publications, register_publications, register_site, write_site
 from warehouse.merge import ARTICLE_KEY, ArticleMerge, SeenPublications, upsert_publications
 from warehouse.models import PageFailure, QuarantinedArticle
+from warehouse.outcomes import replace_outcomes, settle
 from warehouse.runs import run_row, utc, write_run, write_validation_results
 from warehouse.staging import STAGE_TABLE, Stage, prepare, read_batches
 from warehouse.stories import StoryCounts, StoryLinking, link_stories, lock_site
@@ -115,6 +116,9 @@ class _ArticleLoad:
     # slug → (name, key, flagged new): one entry per publication, not per article
     publications: SeenPublications = dataclasses.field(default_factory=dict)
     stories: StoryCounts = dataclasses.field(default_factory=StoryCounts)
+    # canonical URL → the URL (as fetched) of the row loaded for it; URL → the one it repeated
+    seen: dict[str, str] = dataclasses.field(default_factory=dict)
+    repeated: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def _check_partition(batch: pa.RecordBatch, partition: Partition) -> None:
@@ -130,12 +134,22 @@ def _check_partition(batch: pa.RecordBatch, partition: Partition) -> None:
         )
 
 
-def _first_occurrences(batch: pa.RecordBatch, seen: set[str]) -> pa.RecordBatch:
-    """Drop rows whose canonical URL came earlier in the partition (the first one wins)."""
+def _first_occurrences(
+    batch: pa.RecordBatch, seen: dict[str, str], repeated: dict[str, str]
+) -> pa.RecordBatch:
+    """Drop rows whose canonical URL came earlier in the partition (the first one wins).
+
+    ``seen``: canonical URL → the URL (as fetched) of its first row; ``repeated`` gets each
+    dropped row's URL → that first row's."""
     keep = []
-    for url in batch.column("canonical_url").to_pylist():
-        keep.append(url not in seen)
-        seen.add(url)
+    columns = (batch.column("canonical_url").to_pylist(), batch.column("url").to_pylist())
+    for canonical, url in zip(*columns, strict=True):
+        first = canonical not in seen
+        keep.append(first)
+        if first:
+            seen[canonical] = url
+        elif seen[canonical] != url:
+            repeated[url] = seen[canonical]
     return batch if all(keep) else batch.filter(pa.array(keep, pa.bool_()))
 
 
@@ -157,13 +171,12 @@ def _load_articles(
     progress: Progress | None,
     stories: StoryLinking | None,
 ) -> _ArticleLoad:
-    result = _ArticleLoad()
-    seen: set[str] = set()  # canonical URLs of this partition: small, unlike the rows
+    result = _ArticleLoad()  # its canonical URLs of this partition: small, unlike the rows
     merge = ArticleMerge(STAGE_TABLE, STAGE_COLUMNS, ARTICLE_COLUMNS, CONTENT_COLUMNS)
     stage = Stage.open(conn, STAGE_COLUMNS)
     for batch in read_batches(partition.validated_articles, STAGE_COLUMNS, batch_rows):
         _check_partition(batch, partition)
-        first = _first_occurrences(batch, seen)
+        first = _first_occurrences(batch, result.seen, result.repeated)
         # The quality gate should have caught repeats; count them so the ledger still adds up.
         result.duplicates += batch.num_rows - first.num_rows
         if first.num_rows:
@@ -177,7 +190,7 @@ def _load_articles(
     stage.drop()
     upsert_publications(conn, partition.site, result.publications)
     if stories is not None:
-        result.stories = link_stories(conn, partition, seen, stories)
+        result.stories = link_stories(conn, partition, set(result.seen), stories)
     return result
 
 
@@ -284,8 +297,11 @@ def load_partition(
     ``finished_at`` defaults to now. ``chunk_size``: articles per batch (memory
     holds one batch); ``progress`` is called after each batch, inside the transaction.
 
-    Returns ``counts`` with ``loaded`` = distinct validated articles; repeated
-    canonical URLs in the validated file are added to ``duplicates``.
+    Returns the ledger's counts. Where the transform kept per-URL outcomes (its
+    ``outcomes.jsonl``), they are settled (``warehouse.outcomes``), written to
+    ``url_outcomes`` and tallied: a URL no stage accounted for makes the day not
+    reconcile. Otherwise (a partition staged before), ``counts`` with ``loaded`` =
+    distinct validated articles, repeated canonical URLs added to ``duplicates``.
     """
     if not partition.validated_articles.exists():
         raise FileNotFoundError(f"no validated articles for {partition.key}: {partition.validated_articles}")
@@ -305,6 +321,9 @@ def load_partition(
         final = dataclasses.replace(
             counts, loaded=articles.loaded, duplicates=counts.duplicates + articles.duplicates
         )
+        if partition.transform_outcomes.exists():  # staged before outcomes were kept: counts as given
+            outcomes = list(settle(partition, set(articles.seen.values()), articles.repeated))
+            final, _ = replace_outcomes(conn, partition, run_id, outcomes, rows_per_statement)
         write_run(
             conn,
             run_row(

@@ -296,3 +296,23 @@ class ValidationResult(Base):
     column: Mapped[str | None] = mapped_column(String)
     success: Mapped[bool] = mapped_column(Boolean)
     observed_value: Mapped[str | None] = mapped_column(Text)
+
+
+class UrlOutcome(Base):
+    """What became of each article URL a crawl discovered (``core.outcomes``): the ledger's
+    counts are tallied from these, so a URL no stage accounted for shows here by name."""
+
+    __tablename__ = "url_outcomes"
+    __table_args__ = (
+        CheckConstraint(
+            "outcome IN ('loaded', 'duplicate', 'quarantined', 'failed', 'unaccounted')", name="outcome"
+        ),
+    )
+
+    site: Mapped[str] = mapped_column(String, primary_key=True)
+    logical_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    url: Mapped[str] = mapped_column(Text)  # as discovered; no index: URLs are unbounded text
+    outcome: Mapped[str] = mapped_column(String)
+    reason: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[str] = mapped_column(String)

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from core.outcomes import UrlOutcome, read_discovered
 from core.partitions import Partition
 from core.profiles import SiteProfile
 from core.rawzone import ArchivedResponse, iter_responses
@@ -42,6 +43,20 @@ class RawArticles:
     publisher_of: dict[str, str] = field(default_factory=dict)  # publisher record id → article record id
     url_duplicates: list[str] = field(default_factory=list)
     canonicalisation_failures: list[str] = field(default_factory=list)
+    # what became of each URL the crawl discovered, so far: staged (to read), failed, duplicate,
+    # unaccounted (no raw item); the transform settles the ones it reads
+    outcomes: dict[str, UrlOutcome] = field(default_factory=dict)
+    unaccounted: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Fetch:
+    rank: tuple  # (fetched, when, position): the latest successful fetch wins
+    offset: int
+    record: str | None
+    source: str | None
+    url: str
+    error: str | None
 
 
 def scan_raw_items(partition: Partition, profile: SiteProfile) -> RawArticles:
@@ -50,9 +65,12 @@ def scan_raw_items(partition: Partition, profile: SiteProfile) -> RawArticles:
     A URL fetched several times (listing and feed, a retry, an incremental run
     that reused a record) is one article: its latest successful fetch is read,
     the others are counted as duplicates. Only offsets are kept, not the items.
+    Each discovered URL gets an outcome (``core.outcomes``); the crawl's list of
+    discovered URLs, where there is one, names those that got no raw item.
     """
     result = RawArticles()
-    best: dict[str, tuple[tuple, int, str | None, str | None]] = {}
+    best: dict[str, _Fetch] = {}
+    fetched_urls: dict[str, str] = {}  # URL as fetched → its canonical URL
     with partition.raw_items.open("rb") as fh:
         position = 0
         while True:
@@ -72,25 +90,61 @@ def scan_raw_items(partition: Partition, profile: SiteProfile) -> RawArticles:
                 log.warning("%s %s: cannot canonicalise %s: %s", profile.site, partition.day, item.url, exc)
                 result.canonicalisation_failures.append(item.url)
                 url = item.url
+            fetched_urls[item.url] = url
             ok = item.error is None and bool(item.warc_record_id)
-            rank = (ok, item.fetched_at, position)
+            error = None if ok else (item.error or "no archived response")
+            fetch = _Fetch(
+                (ok, item.fetched_at, position),
+                offset,
+                item.warc_record_id if ok else None,
+                item.source_warc_record_id if ok else None,
+                item.url,
+                error,
+            )
             position += 1
             if url in best:
                 result.url_duplicates.append(url)
-                if rank <= best[url][0]:
+                if fetch.rank <= best[url].rank:
                     continue
-            record = item.warc_record_id if ok else None
-            best[url] = (rank, offset, record, item.source_warc_record_id if ok else None)
-    for (ok, _, _), offset, record, source in best.values():
-        if not ok or record is None:
+            best[url] = fetch
+    for fetch in best.values():
+        if fetch.record is None:
             result.failed_fetch += 1
+            result.outcomes[fetch.url] = UrlOutcome(url=fetch.url, outcome="failed", reason=fetch.error)
             continue
-        result.wanted[record] = offset
-        if source:
-            result.publisher_of[source] = record
+        result.wanted[fetch.record] = fetch.offset
+        result.outcomes[fetch.url] = UrlOutcome(url=fetch.url, outcome="staged")
+        if fetch.source:
+            result.publisher_of[fetch.source] = fetch.record
     for source in [s for s in result.publisher_of if s in result.wanted]:
         del result.publisher_of[source]  # an article page is never another's publisher page
+    for fetched, url in fetched_urls.items():
+        if fetched not in result.outcomes:
+            kept = best[url].url
+            reason = f"same article as {kept}" if kept != fetched else None
+            result.outcomes[fetched] = UrlOutcome(url=fetched, outcome="duplicate", reason=reason)
+    _unaccounted(partition, result)
     return result
+
+
+def _unaccounted(partition: Partition, result: RawArticles) -> None:
+    """Discovered URLs (the crawl's list) with no raw item: they stay in the ledger, unaccounted."""
+    if not partition.discovered_urls.is_file():
+        return  # crawled before crawls listed their URLs: the raw items are the list
+    for url in read_discovered(partition.discovered_urls):
+        if url not in result.outcomes:
+            result.unaccounted.append(url)
+            result.outcomes[url] = UrlOutcome(
+                url=url, outcome="unaccounted", reason="discovered, but the crawl recorded no fetch of it"
+            )
+    if result.unaccounted:
+        log.error(
+            "%s %s: %d discovered URL(s) have no raw item, first %s",
+            partition.site,
+            partition.day,
+            len(result.unaccounted),
+            result.unaccounted[0],
+        )
 
 
 def read_raw_item(partition: Partition, offset: int, handle=None) -> RawItem:

@@ -18,7 +18,8 @@ so the staged rows leave ``cluster_id`` and ``is_representative`` empty.
 
 Files of the staged partition: ``articles.parquet`` (``ARTICLE_SCHEMA``),
 ``minhash.parquet`` (canonical URL, published date, signature: what the load
-links) and ``transform.json``, the manifest: ``discovered``, ``failed``,
+links), ``outcomes.jsonl`` (what became of each discovered URL: staged, failed,
+duplicate or unaccounted, ``core.outcomes``) and ``transform.json``, the manifest: ``discovered``, ``failed``,
 ``duplicates``, ``staged`` (the ledger's counts), ``signed`` (staged rows with a
 story signature), ``language_statuses``, ``charsets`` (pages decoded by each rule of
 ``core.decoding``, per encoding), ``new_publications`` (for review), and
@@ -41,6 +42,7 @@ import pyarrow.parquet as pq
 
 from core.errors import TransformError
 from core.manifests import TransformManifest, write_manifest
+from core.outcomes import UrlOutcome, write_outcomes
 from core.partitions import atomic_path
 from core.records import ARTICLE_SCHEMA
 from core.settings import Settings
@@ -86,7 +88,8 @@ def transform(
     statuses: Counter[str] = Counter()
     new_publications: dict[str, dict] = {}
     hash_duplicates: list[str] = []
-    seen_hashes: set[int] = set()  # 64 bits of each content hash: small, and enough
+    outcomes = items.outcomes  # URL → what became of it; staged ones settled at load
+    seen_hashes: dict[int, str] = {}  # 64 bits of each content hash (small, and enough) → its URL
     partition.staged_dir.mkdir(parents=True, exist_ok=True)
     # Signatures are published after the articles (a failed run leaves both as they were).
     with (
@@ -126,24 +129,35 @@ def transform(
                 counts["duplicates"] += 1
                 if len(hash_duplicates) < _SAMPLE:
                     hash_duplicates.append(draft.row["canonical_url"])
+                outcomes[item.url] = UrlOutcome(
+                    url=item.url, outcome="duplicate", reason=f"same text as {seen_hashes[digest]}"
+                )
                 continue
             if digest is not None:
-                seen_hashes.add(digest)
+                seen_hashes[digest] = item.url
             drafts.append(draft)
             if len(drafts) >= LANGUAGE_BATCH:
                 finish()
         finish()
         flush()
 
-    missing = sorted(read_raw_item(partition, offset).url for offset in list(wanted.values())[:_SAMPLE])
+    missing = sorted(read_raw_item(partition, offset).url for offset in wanted.values())
+    for url in missing:
+        outcomes[url] = UrlOutcome(
+            url=url, outcome="failed", reason="its archived page is not in the WARC files"
+        )
+    write_outcomes(partition.transform_outcomes, outcomes.values())
+    by_outcome = Counter(o.outcome for o in outcomes.values())
     manifest = TransformManifest(
         site=site,
         logical_date=day,
         run_id=run_id,
-        discovered=items.discovered,
-        failed=items.failed_fetch + len(wanted),
-        missing_warc_records=missing,
-        duplicates=len(items.url_duplicates) + counts["duplicates"],
+        discovered=len(outcomes),
+        failed=by_outcome["failed"],
+        unaccounted=by_outcome["unaccounted"],
+        unaccounted_urls=items.unaccounted[:_SAMPLE],
+        missing_warc_records=missing[:_SAMPLE],
+        duplicates=by_outcome["duplicate"],
         duplicate_urls=items.url_duplicates[:_SAMPLE],
         duplicate_contents=hash_duplicates,
         staged=counts["staged"],
