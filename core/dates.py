@@ -370,3 +370,16 @@ def parse_publication_line(text: str | None, profile: SiteProfile) -> tuple[str 
         return None, None
     name, date_text = parts
     return name, parse_date(date_text, profile.date_formats, profile.languages, zone=profile.zone)
+
+
+# The earliest time zone (Kiribati, UTC+14): a day it has not reached has begun nowhere.
+_EARLIEST_OFFSET = timedelta(hours=14)
+
+
+def future_day_error(day: date, now: datetime | None = None) -> str | None:
+    """Why ``day`` cannot be crawled yet (it has begun nowhere on Earth), or None if it can."""
+    now = now or datetime.now(UTC)
+    latest = (now.astimezone(UTC) + _EARLIEST_OFFSET).date()
+    if day > latest:
+        return f"{day} is in the future (today is {now.astimezone(UTC).date()} UTC): nothing to crawl yet"
+    return None

@@ -68,22 +68,13 @@ HOSTS_PARAMETER = "allowed_hosts"  # the hosts the crawl was allowed to fetch
 # Fewer days of history than this and the volume check gives no verdict.
 MIN_VOLUME_HISTORY = 3
 
-REQUIRED_COLUMNS = ("url", "canonical_url", "title", "body", "published_date", "publication_name")
+# Every staged row needs these; aggregator_id is the aggregator's own key (missing when the URL
+# is off the article pattern or its id out of range).
+REQUIRED_COLUMNS = ("url", "canonical_url", "aggregator_id", "title", "body", "published_date")
+REQUIRED_COLUMNS += ("publication_name",)
 
 # Columns of ARTICLE_SCHEMA the staged frame carries (besides the derived ones).
-FRAME_COLUMNS = (
-    "site",
-    "logical_date",
-    "url",
-    "canonical_url",
-    "title",
-    "body",
-    "published_date",
-    "publication_name",
-    "language",
-    "word_count",
-    "extraction",
-)
+FRAME_COLUMNS = ("site", "logical_date", *REQUIRED_COLUMNS, "language", "word_count", "extraction")
 
 Level = Literal["row", "batch", "drift", "volume"]
 

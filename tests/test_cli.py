@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from conftest import SITE
+from conftest import SITE, make_settings
 from typer.testing import CliRunner
 
 from pipeline.cli.main import app
@@ -178,6 +178,9 @@ def test_status_exits_non_zero_when_the_last_run_failed(tmp_path):
         (["run", "--site", SITE, "--date", "10/02/2011"], "not a date"),
         (["run", "--site", SITE, "--date", "2011-02-10", "--to", "2011-02-08"], "is before --date"),
         (["reprocess", "--site", SITE, "--date", "2011-02-10", "--to", "2011-02-08"], "is before --date"),
+        (["run", "--site", SITE, "--date", "9999-12-31"], "9999-12-31 is in the future"),
+        (["run", "--site", SITE, "--date", "2011-02-10", "--to", "9999-12-31"], "nothing to crawl yet"),
+        (["crawl", "--site", SITE, "--date", "9999-12-31"], "9999-12-31 is in the future"),
     ],
 )
 def test_bad_arguments_are_refused_with_a_clear_message(args, says, tmp_path):
@@ -185,6 +188,26 @@ def test_bad_arguments_are_refused_with_a_clear_message(args, says, tmp_path):
     assert result.exit_code == 2
     assert says in " ".join(result.output.split()), result.output
     assert "Traceback" not in result.output
+    assert not (tmp_path / "raw").exists()  # nothing crawled
+
+
+def test_the_crawl_stage_refuses_a_day_that_has_begun_nowhere(tmp_path, devsite_url):
+    """Whoever asks (an Airflow run with a wrong clock): refused before any request."""
+    from datetime import UTC, datetime, timedelta
+
+    from core.dates import future_day_error
+    from core.errors import CrawlError
+    from pipeline.stages import crawl
+
+    settings = make_settings(tmp_path / "data", devsite_url)
+    tomorrow_everywhere = (datetime.now(UTC) + timedelta(days=2)).date()
+    with pytest.raises(CrawlError, match="is in the future"):
+        crawl(settings, SITE, tomorrow_everywhere, "future")
+    assert not (tmp_path / "data" / "raw").exists()
+    # a day begun in the earliest time zone (UTC+14) is not refused
+    late_evening = datetime(2026, 12, 4, 10, 30, tzinfo=UTC)
+    assert future_day_error(date(2026, 12, 5), late_evening) is None
+    assert future_day_error(date(2026, 12, 6), late_evening) is not None
 
 
 def test_a_stage_never_migrates_the_warehouse_and_says_what_to_run(tmp_path, devsite_url):

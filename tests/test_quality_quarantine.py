@@ -12,6 +12,7 @@ from test_quality_support import BODY, DAY, article, outcome, site_profile, stag
 
 from core.records import QUARANTINE_SCHEMA
 from quality.quarantine import quarantine_rows, row_reasons
+from transforms.urls import why_no_key
 
 
 @pytest.fixture(scope="module")
@@ -194,3 +195,23 @@ def test_an_empty_batch_quarantines_nothing():
 
     assert (quarantine.rows, quarantine.count, quarantine.share) == ([], 0, 0.0)
     assert quarantine.mask().to_pylist() == []
+
+
+def test_an_article_id_out_of_range_is_quarantined_with_the_reason(data_dir, profile):
+    """An id beyond the warehouse's int64 (hostile or broken links): the transform leaves
+    aggregator_id empty and says why; the gate quarantines the row, the rest loads."""
+    huge = "1" + "0" * 30
+    url = f"https://www.maghress.com/fr/lesecos/{huge}"
+    rows = [article(i) for i in range(10)]
+    rows[6] = article(6, url=url, canonical_url=url, aggregator_id=None, error=why_no_key(url, profile))
+    partition = stage(data_dir, rows)
+
+    manifest = validate(partition, profile)
+
+    assert manifest["passed"] == 9
+    (row,) = pq.read_table(partition.quarantined_articles).to_pylist()
+    assert row["url"] == url
+    assert row["reasons"] == [
+        "expect_column_values_to_not_be_null(aggregator_id)",
+        f"aggregator id {huge} out of range (0 to 2^63-1): {url}",
+    ]

@@ -9,7 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from core.profiles import SiteProfile, load_profile_file
-from transforms.urls import aggregator_key, canonical_url
+from transforms.urls import aggregator_key, canonical_url, why_no_key
 
 PROFILES = Path(__file__).resolve().parents[1] / "profiles"
 CANONICAL = "https://www.maghress.com/fr/lesecos/1234"
@@ -83,10 +83,38 @@ def test_garbage_never_raises(profile: SiteProfile) -> None:
         ("https://www.maghress.com/lesecos", None),  # a listing without the prefix: not an article
         ("https://www.maghress.com/fr/lesecos/12a", None),
         ("https://www.maghress.com/fr/lesecos/99999999999999999999", None),  # beyond int64
+        ("https://www.maghress.com/fr/lesecos/9223372036854775807", ("lesecos", 2**63 - 1)),
+        ("https://www.maghress.com/fr/lesecos/" + "9" * 5000, None),  # beyond what int() reads
+        ("https://www.maghress.com/fr/lesecos/١٢٣", None),  # Arabic-Indic digits are not an id
     ],
 )
 def test_aggregator_key(profile: SiteProfile, url: str, key) -> None:
     assert aggregator_key(url, profile) == key
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        (
+            "https://www.maghress.com/fr/lesecos/1" + "0" * 30,
+            "aggregator id 1"
+            + "0" * 30
+            + " out of range (0 to 2^63-1): https://www.maghress.com/fr/lesecos/1"
+            + "0" * 30,
+        ),
+        (
+            "https://www.maghress.com/fr/lesecos/" + "9" * 5000,
+            "aggregator id 99999999999999999999… (5000 digits) out of range (0 to 2^63-1): "
+            "https://www.maghress.com/fr/lesecos/" + "9" * 164,
+        ),
+        (
+            "https://www.maghress.com/fr/lesecos",
+            "not an article URL for maghress-fr (urls.article): https://www.maghress.com/fr/lesecos",
+        ),
+    ],
+)
+def test_why_no_key_names_the_reason(profile: SiteProfile, url: str, reason: str) -> None:
+    assert why_no_key(url, profile) == reason
 
 
 url_parts = st.sampled_from(

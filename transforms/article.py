@@ -23,7 +23,7 @@ from transforms.hashing import content_hash
 from transforms.language import LanguageRequest, LanguageResult, detect_languages
 from transforms.publications import resolve_publication
 from transforms.text import word_count
-from transforms.urls import aggregator_key, canonical_url
+from transforms.urls import aggregator_key, canonical_url, why_no_key
 
 ARTICLE_COLUMNS: tuple[str, ...] = tuple(ARTICLE_SCHEMA.names)
 
@@ -158,7 +158,7 @@ def _draft(raw: RawItem, html: str | None, profile: SiteProfile, publisher_html:
     body = "\n\n".join(texts) or None
     published = _published_date(page, raw, profile, problems)
     if row["aggregator_id"] is None:
-        problems.append(f"not an article URL for {profile.site} (urls.article): {raw.url}")
+        problems.append(why_no_key(raw.url, profile))
     row.update(
         publication_name=page.publication_name,
         title=page.title,

@@ -157,7 +157,25 @@ def aggregator_key(url: str, profile: SiteProfile, canonical: str | None = None)
 
     ``canonical``: ``canonical_url(url, profile)`` when the caller has it already.
     """
-    canonical = canonical if canonical is not None else canonical_url(url, profile)
+    found = _slug_and_id(canonical if canonical is not None else canonical_url(url, profile), profile)
+    # the warehouse column is int64; no int() of a huge string (Python refuses 4,300+ digits)
+    if found is None or len(found[1].lstrip("0")) > 19 or int(found[1]) > _INT64_MAX:
+        return None
+    return found[0], int(found[1])
+
+
+def why_no_key(url: str, profile: SiteProfile, canonical: str | None = None) -> str:
+    """Why ``aggregator_key`` found no key for ``url``: the reason a row is quarantined with."""
+    found = _slug_and_id(canonical if canonical is not None else canonical_url(url, profile), profile)
+    if found is not None:
+        digits = found[1]
+        shown = digits if len(digits) <= 40 else f"{digits[:20]}… ({len(digits)} digits)"
+        return f"aggregator id {shown} out of range (0 to 2^63-1): {url[:200]}"
+    return f"not an article URL for {profile.site} (urls.article): {url[:200]}"
+
+
+def _slug_and_id(canonical: str, profile: SiteProfile) -> tuple[str, str] | None:
+    """(slug, the id's digits) where the URL matches the profile's article pattern."""
     path = canonical.partition("?")[0][len("https://" + profile.canonical_host) :]
     pattern = _article_pattern(profile.urls.article)
     # Profiles are written against readable paths; try the decoded one second.
@@ -166,12 +184,6 @@ def aggregator_key(url: str, profile: SiteProfile, canonical: str | None = None)
         return None
     groups = match.groupdict()
     slug, raw_id = groups.get("publication"), groups.get("id")
-    if not slug or not raw_id:
+    if not slug or not raw_id or not raw_id.isascii() or not raw_id.isdigit():
         return None
-    try:
-        number = int(raw_id)
-    except ValueError:
-        return None
-    if not 0 <= number <= _INT64_MAX:  # the warehouse column is int64
-        return None
-    return slug, number
+    return slug, raw_id

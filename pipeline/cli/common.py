@@ -44,11 +44,23 @@ def parse_day(text: str, option: str = "--date") -> date:
         raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)", param_hint=option) from None
 
 
+def crawlable_day(text: str, option: str = "--date") -> date:
+    """A day that has begun somewhere: a future one is refused before anything runs."""
+    from core.dates import future_day_error
+
+    day = parse_day(text, option)
+    error = future_day_error(day)
+    if error:
+        raise typer.BadParameter(error, param_hint=option)
+    return day
+
+
 def day_range(first: str, last: str | None) -> list[date]:
     from pipeline.runner import days_between
 
+    start, end = crawlable_day(first), crawlable_day(last, "--to") if last else None
     try:
-        return days_between(parse_day(first), parse_day(last, "--to") if last else None)
+        return days_between(start, end)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--to") from None
 

@@ -23,6 +23,7 @@ from pipeline.cli.common import (
     SiteOpt,
     ToOpt,
     console,
+    crawlable_day,
     day_range,
     ledger_table,
     new_run_id,
@@ -97,7 +98,7 @@ def _stage_command(name: str, doc: str):
         from pipeline.runner import run_stage
 
         settings = with_site(settings_of(ctx), site, base_url)
-        logical_day = parse_day(day)
+        logical_day = crawlable_day(day) if name == "crawl" else parse_day(day)
         try:
             with ProgressLine(site) as progress:
                 summary = run_stage(settings, name, site, logical_day, new_run_id(run_id), progress=progress)

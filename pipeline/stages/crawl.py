@@ -13,6 +13,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from core.dates import future_day_error
 from core.errors import CrawlError, RawZoneMissing
 from core.manifests import CrawlManifest, crawl_manifest
 from core.partitions import safe_run_id
@@ -51,6 +52,9 @@ def crawl(
     partition are not downloaded again; discovery pages (home, listings, feeds) always are."""
     from spiders.handoff import settings_to_json
 
+    future = future_day_error(day)
+    if future:  # an Airflow run or a caller with a wrong clock: refused, nothing fetched
+        raise CrawlError(f"crawl of {site}: {future}")
     profile = site_profile(settings, site)  # a broken profile fails here, before any process starts
     partition = partition_for(settings, site, day)
     run_id = safe_run_id(run_id)
