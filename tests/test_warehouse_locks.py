@@ -229,6 +229,23 @@ def test_hold_says_when_another_run_took_the_partition_over(wh_url: str, engine:
     assert locks.current(engine, SITE, DAY).run_id == "fast"  # the loser's exit released nothing
 
 
+def test_a_heartbeat_that_could_not_beat_for_a_lease_asks_the_database(wh_url: str, engine: Engine) -> None:
+    """A starved heartbeat thread (or a database away for a while): ``check()`` finds out
+    from the row whether the lock is still this run's."""
+    with locks.hold(wh_url, SITE, DAY, "run-a", LEASE) as held:
+        before = held.row.expires_at
+        held._renewed -= 2 * LEASE  # as if its last renewal were two leases ago
+        held.check()  # nobody took it: renewed, still ours
+        assert held.lost is None and locks.current(engine, SITE, DAY).expires_at > before
+
+        expire(engine)
+        locks.acquire(engine, SITE, DAY, "run-b", LEASE, holder="other:1")
+        held._renewed -= 2 * LEASE
+        with pytest.raises(LockLost, match="run run-a lost its lock.*run run-b \\(other:1\\) has it"):
+            held.check()
+    assert locks.current(engine, SITE, DAY).run_id == "run-b"
+
+
 def test_hold_on_a_warehouse_at_another_revision_says_what_to_run(wh_url: str) -> None:
     from warehouse import migrate
 

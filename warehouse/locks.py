@@ -201,14 +201,25 @@ class HeldLock:
             self._renewed = time.monotonic()
 
     def check(self) -> None:
-        """Raise ``LockLost`` if another run took the partition over meanwhile, or could have:
-        the lease went a whole lease long without a renewal."""
+        """Raise ``LockLost`` if another run took the partition over meanwhile. When the
+        heartbeat has not renewed the lease for a whole lease (a starved thread, the database
+        away), the database is asked: the lock may still be this run's."""
         if not self.lost and time.monotonic() - self._renewed > self.lease_seconds:
             row = self.row
-            self.lost = (
-                f"{row.site} {row.logical_date.isoformat()}: run {row.run_id} could not renew its lock "
-                f"for {self.lease_seconds:g} s (the warehouse was unreachable): another run may have it"
-            )
+            try:
+                renewed = renew(
+                    self.engine, row.site, row.logical_date, row.run_id, self.lease_seconds, row.holder
+                )
+            except Exception as exc:
+                renewed = None
+                self.lost = (
+                    f"{row.site} {row.logical_date.isoformat()}: run {row.run_id} could not renew its lock "
+                    f"for {self.lease_seconds:g} s ({_short(exc)}): another run may have it"
+                )
+            if renewed is not None:
+                self.row, self._renewed = renewed, time.monotonic()
+            elif not self.lost:
+                self.lost = _lost_reason(self.engine, row)
         if self.lost:
             raise LockLost(self.lost, run_id=self.row.run_id, holder=self.row.holder)
 
