@@ -34,6 +34,23 @@ class WarehouseSchemaError(StageError):
     stage = "load"
 
 
+class PartitionBusy(StageError):
+    """Another run holds the (site, day) partition's lock: this run was refused, wrote nothing
+    and is not in the ledger. ``run_id``/``since`` name the holder."""
+
+    stage = "lock"
+
+    def __init__(self, message: str, *, run_id: str | None = None, holder: str | None = None, since=None):
+        super().__init__(message)
+        self.run_id = run_id
+        self.holder = holder
+        self.since = since
+
+
+class LockLost(PartitionBusy):
+    """A run's lease on its partition lapsed and another run took the partition over."""
+
+
 class ManifestError(ValueError):
     """A stage manifest that cannot be read or does not match its schema."""
 

@@ -127,6 +127,22 @@ def read_json(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+PART_SUFFIX = ".part"
+
+
+def part_path(target: Path, run_id: str, pid: int | None = None) -> Path:
+    """Where a crawl writes ``target`` until it publishes it (``os.replace``):
+    ``.<name>.<run_id>.<pid>.part`` beside it, so that two processes never write one file.
+    Readers skip these; the next crawl of the partition removes a dead run's
+    (``core.rawzone.remove_stale_parts``)."""
+    pid = os.getpid() if pid is None else pid
+    return target.with_name(f".{target.name}.{safe_run_id(run_id) or 'run'}.{pid}{PART_SUFFIX}")
+
+
+def is_part(path: Path) -> bool:
+    return path.name.endswith(PART_SUFFIX)
+
+
 def safe_run_id(run_id: str) -> str:
     """Airflow run ids carry ':' and '+'; file names made from them stay portable."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", run_id)

@@ -1,16 +1,29 @@
-"""Read the bronze zone: raw items and the archived responses they point to."""
+"""Read the bronze zone: raw items and the archived responses they point to.
+
+Readers see published files only, never a crawl's ``.part`` files; a WARC file damaged
+part-way (truncated, corrupt) gives the records before the damage, with a warning naming
+the file, and never stops the reader.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.limitreader import LimitReader
 
 from core.decoding import Decoded, decode_html
-from core.partitions import Partition
+from core.partitions import Partition, is_part
 from core.records import RawItem
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -40,26 +53,116 @@ def read_raw_items(partition: Partition) -> Iterator[RawItem]:
 
 
 def warc_files(partition: Partition) -> list[Path]:
-    return sorted(partition.warc_dir.glob("*.warc.gz"))
+    """The partition's published WARC files (a crawl's ``.<name>.<run>.<pid>.part`` is not one)."""
+    return sorted(
+        p
+        for p in partition.warc_dir.glob("*.warc.gz")
+        if not p.name.startswith(".") and not is_part(p) and p.is_file()
+    )
+
+
+def stale_parts(partition: Partition) -> list[Path]:
+    """Every ``.part`` file in the partition's raw zone (items, failures, WARC)."""
+    found = []
+    for folder in (partition.raw_dir, partition.warc_dir):
+        if folder.is_dir():
+            found += [p for p in folder.iterdir() if is_part(p) and p.is_file()]
+    return sorted(found)
+
+
+def remove_stale_parts(partition: Partition) -> list[Path]:
+    """Remove the ``.part`` files that runs left in the raw zone, and log which.
+
+    Called by a crawl that holds the partition's lock, before its spider starts: every
+    ``.part`` file there then belongs to a run that died, or lost the lock, mid-crawl.
+    """
+    removed = []
+    for path in stale_parts(partition):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(path)
+    if removed:
+        log.warning(
+            "%s: removed %d file(s) a dead run left half-written: %s",
+            partition.key,
+            len(removed),
+            ", ".join(str(p.relative_to(partition.raw_dir)) for p in removed),
+        )
+    return removed
+
+
+# What a damaged WARC file raises in warcio: a cut or corrupt gzip member (zlib), a bad record
+# header (ArchiveLoadFailed; AttributeError when the header itself is cut), a bad digest.
+_DAMAGE = (ArchiveLoadFailed, EOFError, OSError, ValueError, AttributeError, zlib.error)
+
+
+def _intact(path: Path, take: Callable[[ArchiveIterator, Any], T | None]) -> Iterator[T]:
+    """``take(iterator, record)`` of each record of one WARC file, given once the record is
+    known whole (its length and digests checked): a damaged record ends the file, the records
+    before it count, and a warning names the file."""
+    good = 0
+    with path.open("rb") as fh:
+        iterator = ArchiveIterator(fh, check_digests="raise")
+        records = iter(iterator)
+        while True:
+            try:
+                record = next(records)
+                value = take(iterator, record)
+                iterator.read_to_end(record)  # what is left of it, through its digests
+                if not isinstance(record.raw_stream, LimitReader):  # its header cut before its length
+                    raise ArchiveLoadFailed("record header without Content-Length")
+                if record.raw_stream.limit:  # the file ends inside this record
+                    raise ArchiveLoadFailed(f"record truncated, {record.raw_stream.limit} bytes missing")
+            except StopIteration:
+                if iterator.offset < path.stat().st_size:  # a cut record that decompresses to nothing
+                    _damaged(path, good, f"{path.stat().st_size - iterator.offset} trailing bytes")
+                return
+            except _DAMAGE as exc:
+                _damaged(path, good, f"{type(exc).__name__}: {exc}")
+                return
+            good += 1
+            if value is not None:
+                yield value
+
+
+def _damaged(path: Path, good: int, why: str) -> None:
+    why = "".join(c if c.isascii() and c.isprintable() else "?" for c in " ".join(why.split()))[:160]
+    log.warning("%s: damaged WARC file after %d whole record(s) (%s): keeping those", path, good, why)
+
+
+Take = Callable[[ArchiveIterator, Any], T | None]
+
+
+def _wanted_response(record_ids: set[str] | None) -> Take[ArchivedResponse]:
+    def take(iterator: ArchiveIterator, record) -> ArchivedResponse | None:
+        if record.rec_type != "response" or record.http_headers is None:
+            return None
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        if record_ids is not None and record_id not in record_ids:
+            return None
+        return _response(record)
+
+    return take
+
+
+def _response(record) -> ArchivedResponse:
+    return ArchivedResponse(
+        record_id=record.rec_headers.get_header("WARC-Record-ID"),
+        url=record.rec_headers.get_header("WARC-Target-URI"),
+        status=int(record.http_headers.get_statuscode()),
+        content_type=record.http_headers.get_header("Content-Type"),
+        body=record.content_stream().read(),
+    )
 
 
 def iter_responses(partition: Partition, record_ids: set[str] | None = None) -> Iterator[ArchivedResponse]:
-    """Stream response records of every WARC file in the partition (optionally only some ids)."""
+    """Stream response records of every WARC file in the partition (optionally only some ids);
+    only whole records (a damaged file gives those before the damage)."""
+    take = _wanted_response(record_ids)
     for path in warc_files(partition):
-        with path.open("rb") as fh:
-            for record in ArchiveIterator(fh):
-                if record.rec_type != "response":
-                    continue
-                record_id = record.rec_headers.get_header("WARC-Record-ID")
-                if record_ids is not None and record_id not in record_ids:
-                    continue
-                yield ArchivedResponse(
-                    record_id=record_id,
-                    url=record.rec_headers.get_header("WARC-Target-URI"),
-                    status=int(record.http_headers.get_statuscode()),
-                    content_type=record.http_headers.get_header("Content-Type"),
-                    body=record.content_stream().read(),
-                )
+        yield from _intact(path, take)
 
 
 @dataclass(frozen=True)
@@ -87,22 +190,26 @@ def index_archived(partition: Partition, exclude_run: str | None = None) -> dict
     index: dict[str, ArchivedRef] = {}
     paths = [p for p in warc_files(partition) if warc_run_id(p) != exclude_run]
     for path in sorted(paths, key=lambda p: (p.stat().st_mtime, p.name)):  # newer files win
-        with path.open("rb") as fh:
-            iterator = ArchiveIterator(fh)
-            for record in iterator:
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                if record.http_headers.get_statuscode() != "200":
-                    continue
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                index[url] = ArchivedRef(
-                    url=url,
-                    record_id=record.rec_headers.get_header("WARC-Record-ID"),
-                    warc_file=path.name,
-                    offset=iterator.get_record_offset(),
-                    run_id=warc_run_id(path),
-                )
+        for ref in _intact(path, _archived_ok(path)):
+            index[ref.url] = ref
     return index
+
+
+def _archived_ok(path: Path) -> Take[ArchivedRef]:
+    def take(iterator: ArchiveIterator, record) -> ArchivedRef | None:
+        if record.rec_type != "response" or record.http_headers is None:
+            return None
+        if record.http_headers.get_statuscode() != "200":
+            return None
+        return ArchivedRef(
+            url=record.rec_headers.get_header("WARC-Target-URI"),
+            record_id=record.rec_headers.get_header("WARC-Record-ID"),
+            warc_file=path.name,
+            offset=iterator.get_record_offset(),
+            run_id=warc_run_id(path),
+        )
+
+    return take
 
 
 def read_archived(partition: Partition, ref: ArchivedRef) -> ArchivedResponse:
@@ -115,10 +222,4 @@ def read_archived(partition: Partition, ref: ArchivedRef) -> ArchivedResponse:
             raise ValueError(
                 f"{ref.warc_file}@{ref.offset}: expected record {ref.record_id}, found {record_id}"
             )
-        return ArchivedResponse(
-            record_id=record_id,
-            url=record.rec_headers.get_header("WARC-Target-URI"),
-            status=int(record.http_headers.get_statuscode()),
-            content_type=record.http_headers.get_header("Content-Type"),
-            body=record.content_stream().read(),
-        )
+        return _response(record)

@@ -20,6 +20,10 @@ ENV_CONTACT_URL = "PRESSETL_CONTACT_URL"
 ENV_POLITE = "PRESSETL_POLITE"  # "0" only against our own devsite
 # "www.leseco.ma=http://127.0.0.1:8101,lematin.ma=http://127.0.0.1:8102": publisher pages elsewhere
 ENV_PUBLISHER_URLS = "PRESSETL_PUBLISHER_URLS"
+# How long a run's lock on its (site, day) lasts unless renewed (its heartbeat renews it every
+# third of it): a run killed outright stops holding the partition this long after.
+ENV_LOCK_LEASE_SECONDS = "PRESSETL_LOCK_LEASE_SECONDS"
+DEFAULT_LOCK_LEASE_SECONDS = 300.0
 
 DEFAULT_CONTACT_URL = "https://github.com/pressetl/pressetl#contact"
 
@@ -40,6 +44,11 @@ class Settings:
     # real publisher host -> base URL serving its pages (devsite); the spider requests the
     # override but keeps the real URL as the article's source_url
     publisher_base_url_overrides: dict[str, str] = field(default_factory=dict)
+    lock_lease_seconds: float = DEFAULT_LOCK_LEASE_SECONDS
+
+    def __post_init__(self) -> None:
+        if not self.lock_lease_seconds > 0:
+            raise ValueError(f"{ENV_LOCK_LEASE_SECONDS} must be > 0, got {self.lock_lease_seconds}")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -58,6 +67,7 @@ class Settings:
             polite=env.get(ENV_POLITE, "1").lower() not in {"0", "false", "no", "off"},
             base_url_overrides=base_urls,
             publisher_base_url_overrides=parse_host_map(env.get(ENV_PUBLISHER_URLS, "")),
+            lock_lease_seconds=_seconds(env, ENV_LOCK_LEASE_SECONDS, DEFAULT_LOCK_LEASE_SECONDS),
         )
         return replace(settings, **overrides) if overrides else settings
 
@@ -79,3 +89,13 @@ def parse_host_map(text: str) -> dict[str, str]:
             raise ValueError(f"{ENV_PUBLISHER_URLS}: expected host=url, got {part.strip()!r}")
         pairs[host.strip().lower()] = url.strip().rstrip("/")
     return pairs
+
+
+def _seconds(env, name: str, default: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{name}: expected a number of seconds, got {text!r}") from None

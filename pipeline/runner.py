@@ -5,14 +5,22 @@ It gives every caller the same behaviour: a failed stage is recorded in the ledg
 (with the counts the earlier stages reached) and raised with a one-line reason; a
 reprocess never touches the network, and fails at its first stage when the day was
 never crawled.
+
+One run at a time per partition: ``run_stage`` holds the (site, day) lock of the
+warehouse (``warehouse.locks``) while its stage runs, ``run_partition`` across all its
+stages. A run that finds another one holding it is refused at once (``PartitionBusy``:
+"<site> <day> is being processed by run X since T"), and writes nothing, not even a
+ledger row: the ledger's latest run of the day stays the one doing the work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from core.errors import LockLost, PartitionBusy, WarehouseSchemaError
 from core.manifests import partition_counts
 from core.partitions import Partition
 from core.settings import Settings
@@ -41,7 +49,7 @@ class StageOptions:
 class PartitionResult:
     site: str
     day: date
-    status: str  # succeeded | failed
+    status: str  # succeeded | failed | refused (another run holds the partition: nothing written)
     counts: dict[str, int] = field(default_factory=dict)
     failed_stage: str | None = None
     error: str | None = None
@@ -53,6 +61,17 @@ def days_between(first: date, last: date | None = None) -> list[date]:
     if last < first:
         raise ValueError(f"--to {last} is before --date {first}")
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+@contextlib.contextmanager
+def partition_lock(settings: Settings, site: str, day: date, run_id: str) -> Iterator:
+    """The (site, day) lock for ``run_id`` while the block runs (re-entrant for one run in one
+    process), its lease renewed meanwhile. Raises ``PartitionBusy`` when another run holds it,
+    ``WarehouseSchemaError`` when the warehouse is not at the code's revision."""
+    from warehouse.locks import hold
+
+    with hold(settings.warehouse_url, site, day, run_id, settings.lock_lease_seconds) as lock:
+        yield lock
 
 
 def run_stage(
@@ -67,7 +86,9 @@ def run_stage(
     """Run one stage of (site, day); its small summary (XCom-sized) is returned.
 
     A failure is written to the ledger (``crawl_runs``, status failed, with the stage and the
-    reason) and raised again.
+    reason) and raised again. The stage runs holding the partition's lock: ``PartitionBusy``
+    (another run has it) and ``WarehouseSchemaError`` (no lock table to hold it in) are raised
+    before anything runs, and are not in the ledger.
     """
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
@@ -75,16 +96,26 @@ def run_stage(
     from pipeline.stages import crawl, load, transform, validate
     from pipeline.stages.crawl import reuse_raw_zone
 
-    with recorded(settings, site, day, run_id, stage):
-        if stage == "crawl":
-            if options.reprocess:
-                return reuse_raw_zone(settings, site, day)
-            return crawl(settings, site, day, run_id, refresh=options.refresh, progress=progress)
-        if stage == "transform":
-            return transform(settings, site, day, run_id, progress=progress)
-        if stage == "validate":
-            return validate(settings, site, day, run_id, override=options.override, progress=progress)
-        return load(settings, site, day, run_id, progress=progress)
+    with partition_lock(settings, site, day, run_id) as lock:
+        if stage == "crawl" and not options.reprocess:
+            from core.rawzone import remove_stale_parts
+
+            # We hold the lock and our spider has not started: any .part file is a dead run's.
+            remove_stale_parts(Partition(site, day, settings.data_dir))
+        with recorded(settings, site, day, run_id, stage):
+            if stage == "crawl":
+                if options.reprocess:
+                    summary = reuse_raw_zone(settings, site, day)
+                else:
+                    summary = crawl(settings, site, day, run_id, refresh=options.refresh, progress=progress)
+            elif stage == "transform":
+                summary = transform(settings, site, day, run_id, progress=progress)
+            elif stage == "validate":
+                summary = validate(settings, site, day, run_id, override=options.override, progress=progress)
+            else:
+                summary = load(settings, site, day, run_id, progress=progress)
+        lock.check()  # another run took the partition over meanwhile: say so, not "succeeded"
+    return summary
 
 
 def run_partition(
@@ -95,12 +126,29 @@ def run_partition(
     options: StageOptions = StageOptions(),
     progress: Progress = no_progress,
 ) -> PartitionResult:
-    """Every stage of (site, day) in order; stops at the first failure, with the counts so far."""
+    """Every stage of (site, day) in order, holding the partition's lock throughout; stops at
+    the first failure, with the counts so far. A partition another run holds is ``refused``."""
+    try:
+        with partition_lock(settings, site, day, run_id):
+            return _run_stages(settings, site, day, run_id, options, progress)
+    except LockLost as exc:  # after a stage: it is another run's partition now (not in the ledger)
+        return PartitionResult(site, day, "failed", failed_stage="lock", error=one_line(exc))
+    except PartitionBusy as exc:
+        return PartitionResult(site, day, "refused", error=one_line(exc))
+    except WarehouseSchemaError as exc:  # not recorded: the ledger is in that warehouse
+        return PartitionResult(site, day, "failed", failed_stage=STAGES[0], error=one_line(exc))
+
+
+def _run_stages(
+    settings: Settings, site: str, day: date, run_id: str, options: StageOptions, progress: Progress
+) -> PartitionResult:
     summary: dict = {}
     requests = 0
     for stage in STAGES:
         try:
             summary = run_stage(settings, stage, site, day, run_id, options, progress)
+        except PartitionBusy:
+            raise
         except Exception as exc:  # recorded in the ledger by run_stage; the result says it too
             counts = partition_counts(Partition(site, day, settings.data_dir)).as_dict()
             return PartitionResult(

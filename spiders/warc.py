@@ -20,6 +20,8 @@ from scrapy.exceptions import NotConfigured
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from core.partitions import part_path
+
 # Scrapy's decompression already happened; these headers would now lie.
 _DROP_HEADERS = {b"content-encoding", b"content-length", b"transfer-encoding"}
 
@@ -28,7 +30,8 @@ class WarcArchiveMiddleware:
     def __init__(self, warc_path: Path, warcinfo: dict[str, str]):
         self.warc_path = warc_path
         self.warcinfo = warcinfo
-        self._tmp_path = warc_path.with_name(f".{warc_path.name}.part")
+        # this run's and this process's own: another crawl of the partition never writes it
+        self._tmp_path = part_path(warc_path, warcinfo.get("pressetl-run-id", ""))
         self._fh = None
         self._writer: WARCWriter | None = None
         self.records = 0

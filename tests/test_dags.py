@@ -289,9 +289,8 @@ def test_reprocess_reuses_the_raw_zone_or_says_it_is_missing(tmp_path):
     from core.settings import Settings
     from pipeline.runner import StageOptions, run_stage
 
-    settings = Settings.from_env(
-        environ={}, data_dir=tmp_path, warehouse_url=f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
-    )
+    warehouse = migrated_warehouse(f"duckdb:///{tmp_path / 'warehouse.duckdb'}")  # the lock lives there
+    settings = Settings.from_env(environ={}, data_dir=tmp_path, warehouse_url=warehouse)
     day = date(2011, 2, 9)
     reprocess = StageOptions(reprocess=True)
     with pytest.raises(RawZoneMissing, match="reprocess of maghress-fr 2011-02-09: no raw zone"):

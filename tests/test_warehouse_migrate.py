@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 import test_warehouse_support as support
 from test_warehouse_support import (
@@ -38,13 +39,14 @@ HISTORY = [
     "0003: Story signatures and links: near-duplicate clusters found at load time, in any order of days.",
     "0004: The ledger keeps what each crawl cost: every HTTP request, and those spent locating the day.",
     "0005: Per-URL outcomes: what became of every article URL a crawl discovered.",
+    "0006: Partition locks: one run at a time per site and logical day, across processes and hosts.",
 ]
 
 
 def test_upgrade_from_empty_then_again_is_a_noop(wh_url: str) -> None:
     assert migrate.current(wh_url) is None
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == migrate.head() == "0005"
+    assert migrate.current(wh_url) == migrate.head() == "0006"
     eng = make_engine(wh_url)
     try:
         inspector = sa.inspect(eng)
@@ -56,7 +58,7 @@ def test_upgrade_from_empty_then_again_is_a_noop(wh_url: str) -> None:
 
     migrate.upgrade(wh_url)
 
-    assert migrate.current(wh_url) == "0005"
+    assert migrate.current(wh_url) == "0006"
     eng = make_engine(wh_url)
     try:
         assert fingerprints(eng) == before
@@ -79,7 +81,7 @@ def test_downgrade_to_base_and_back(wh_url: str) -> None:
     finally:
         eng.dispose()
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == "0005"
+    assert migrate.current(wh_url) == "0006"
 
 
 # ``articles`` as revision 0001 made it.
@@ -161,7 +163,7 @@ def test_upgrade_from_0001_keeps_the_data_and_backfills(wh_url: str, data_dir: P
     finally:
         eng.dispose()
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == "0005"
+    assert migrate.current(wh_url) == "0006"
 
 
 def test_0003_adds_the_story_tables_and_its_downgrade_removes_only_them(wh_url: str) -> None:
@@ -225,5 +227,34 @@ def test_0004_adds_the_crawl_cost_to_the_ledger_and_keeps_its_rows(wh_url: str) 
         with eng.connect() as conn:
             columns = set(conn.execute(sa.text("SELECT * FROM crawl_runs")).keys())
         assert "requests" not in columns and "loaded" in columns
+    finally:
+        eng.dispose()
+
+
+def test_0006_adds_the_partition_locks_and_its_downgrade_removes_only_them(wh_url: str) -> None:
+    migrate.upgrade(wh_url, "0005")
+    eng = make_engine(wh_url)
+    try:
+        assert "partition_locks" not in set(sa.inspect(eng).get_table_names())
+        migrate.upgrade(wh_url)
+        with eng.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO partition_locks (site, logical_date, run_id, holder, acquired_at, "
+                    "expires_at) VALUES ('maghress-fr', '2011-02-09', 'r1', 'host:1', "
+                    "'2011-02-10 01:00:00+00', '2011-02-10 01:05:00+00')"
+                )
+            )
+        # one holder per partition: the key is (site, logical_date)
+        with pytest.raises(sa.exc.IntegrityError), eng.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO partition_locks VALUES ('maghress-fr', '2011-02-09', 'r2', 'host:2', "
+                    "'2011-02-10 01:00:00+00', '2011-02-10 01:05:00+00')"
+                )
+            )
+        migrate.downgrade(wh_url, "0005")
+        names = set(sa.inspect(eng).get_table_names())
+        assert "partition_locks" not in names and "crawl_runs" in names
     finally:
         eng.dispose()

@@ -7,6 +7,7 @@ never migrate), ``engine``, ``loader`` (one partition, one transaction), with
 ``staging`` (batches into the database) and ``merge`` (the set-based SQL),
 ``stories`` (near-duplicate signatures and links, at load time), ``clusters``
 (their connected components) and ``temporary`` (a load's key tables),
+``locks`` (one run per partition: a lease in ``partition_locks``),
 ``dimensions`` (sites and publications) and ``runs`` (ledger and validation rows, on
 the caller's connection), ``upsert`` (small chunked upserts), ``ledger`` (failed runs,
 the ledger, volumes, last ids) and ``fingerprint`` (row counts and checksums).

@@ -254,6 +254,21 @@ class CrawlRun(Base):
     discovery_requests: Mapped[int | None] = mapped_column(Integer)
 
 
+class PartitionLock(Base):
+    """Who is processing a (site, logical day) right now (added by 0006): one row while a run
+    holds it (``warehouse.locks``). ``holder`` is host:pid; the lease ends at ``expires_at``
+    unless renewed, so a killed holder stops holding it then."""
+
+    __tablename__ = "partition_locks"
+
+    site: Mapped[str] = mapped_column(String, primary_key=True)
+    logical_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String)
+    holder: Mapped[str] = mapped_column(String)
+    acquired_at: Mapped[datetime] = mapped_column(TZDateTime)
+    expires_at: Mapped[datetime] = mapped_column(TZDateTime)
+
+
 class PageFailure(Base):
     __tablename__ = "page_failures"
 

@@ -148,7 +148,12 @@ def ledger_table(results) -> Table:
         table.add_column(column, justify="right" if column not in ("site", "day", "status") else "left")
     for r in results:
         c = r.counts
-        status = "[green]ok[/green]" if r.status == "succeeded" else f"[red]failed ({r.failed_stage})[/red]"
+        if r.status == "succeeded":
+            status = "[green]ok[/green]"
+        elif r.status == "refused":
+            status = "[yellow]refused (busy)[/yellow]"
+        else:
+            status = f"[red]failed ({r.failed_stage})[/red]"
         table.add_row(
             r.site,
             r.day.isoformat(),
@@ -159,11 +164,16 @@ def ledger_table(results) -> Table:
 
 
 def report(results, table: bool = True) -> None:
-    """Print the run's table and each failure's one line; exit 1 if a partition failed."""
+    """Print the run's table and each failure's one line; exit 1 if a partition failed or was
+    refused (another run was processing it)."""
+    from rich.markup import escape
+
     if table:
         out.print(ledger_table(results))
     for r in results:
-        if r.error:
+        if r.status == "refused":
+            console.print(f"[red]refused:[/red] {escape(r.error or '')}")
+        elif r.error:
             console.print(f"[red]{r.site} {r.day} {r.failed_stage} failed:[/red] {r.error}")
     if any(r.status != "succeeded" for r in results):
         raise typer.Exit(1)

@@ -95,6 +95,7 @@ def _stage_command(name: str, doc: str):
     def command(
         ctx: typer.Context, site: SiteOpt, day: DateOpt, base_url: BaseUrlOpt = None, run_id: RunIdOpt = None
     ) -> None:
+        from core.errors import LockLost, PartitionBusy
         from pipeline.runner import run_stage
 
         settings = with_site(settings_of(ctx), site, base_url)
@@ -102,8 +103,9 @@ def _stage_command(name: str, doc: str):
         try:
             with ProgressLine(site) as progress:
                 summary = run_stage(settings, name, site, logical_day, new_run_id(run_id), progress=progress)
-        except Exception as exc:  # recorded in the ledger by run_stage; the operator reads one line
-            console.print(f"[red]{name} failed:[/red] {one_line(exc)}")
+        except Exception as exc:  # recorded in the ledger by run_stage (unless refused); one line
+            refused = isinstance(exc, PartitionBusy) and not isinstance(exc, LockLost)
+            console.print(f"[red]{name} {'refused' if refused else 'failed'}:[/red] {one_line(exc)}")
             raise typer.Exit(1) from None
         out.print_json(json.dumps(summary))
 
