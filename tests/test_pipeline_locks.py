@@ -226,3 +226,33 @@ def test_a_refused_run_writes_nothing_and_the_holding_run_may_go_on(tmp_path):
     assert (result.status, result.failed_stage) == ("failed", "crawl"), result.error
     assert query(settings, "SELECT run_id, status FROM crawl_runs") == [("nightly", "failed")]
     assert query(settings, "SELECT * FROM partition_locks") == []  # released when it ended
+
+
+def test_a_crawl_dies_with_the_process_that_started_it(tmp_path, served):
+    """Only the CLI (or Airflow's task process) is killed, not its process group: the crawl's
+    child must not go on fetching and later overwrite the next run's crawl.json."""
+    import psutil
+
+    # every article answers after 20 s: the crawl would go on for a minute or more
+    slow = Faults(slow_share=1.0, slow_seconds=20.0)
+    settings = make_settings(tmp_path / "data", served(World(today=TODAY, faults=slow)))
+    parent = pressetl_run(settings, "orphan", start_new_session=True)
+    try:
+        wait_for(
+            lambda: any(
+                "spiders.runner" in " ".join(c.cmdline()) for c in psutil.Process(parent.pid).children()
+            ),
+            "the crawl's child process",
+        )
+        (child,) = [
+            c for c in psutil.Process(parent.pid).children() if "spiders.runner" in " ".join(c.cmdline())
+        ]
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=WAIT)
+        # the kernel kills it with its parent: long before its crawl could have ended
+        child.wait(timeout=10)  # psutil.TimeoutExpired if the orphan lived on
+        assert not child.is_running()
+    finally:
+        if parent.poll() is None:
+            os.killpg(parent.pid, signal.SIGKILL)
+        parent.communicate()

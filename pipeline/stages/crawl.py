@@ -6,8 +6,12 @@ cannot restart in one process, and a crawl's memory stays out of the caller's.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import json
 import logging
+import os
+import signal
 import subprocess
 import sys
 from datetime import date
@@ -38,6 +42,7 @@ SUMMARY_KEYS = (
 
 
 log = logging.getLogger(__name__)
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def crawl(
@@ -82,7 +87,13 @@ def crawl(
     stderr_path.parent.mkdir(parents=True, exist_ok=True)
     manifest = None
     with stderr_path.open("w") as stderr:
-        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True)
+        child = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            preexec_fn=functools.partial(_die_with_parent, os.getpid()),
+        )
         assert child.stdout is not None
         for line in child.stdout:
             message = _parse(line)
@@ -179,6 +190,19 @@ def _from_warehouse(settings: Settings, profile: SiteProfile, what: str, query) 
     finally:
         if engine is not None:
             engine.dispose()
+
+
+def _die_with_parent(parent: int) -> None:
+    """In the crawl's child, before it runs: the kernel kills it when its parent dies (Linux).
+
+    A CLI or an Airflow task killed with SIGKILL must not leave its crawl running: the orphan
+    would go on fetching and overwrite the crawl.json of the next run of the day."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+        if os.getppid() != parent:  # the parent died before prctl: nobody is left to crawl for
+            os._exit(1)
 
 
 def _parse(line: str) -> dict:
