@@ -118,6 +118,33 @@ def atomic_path(target: Path) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
+def stage_dirs(partition: Partition, stage: str) -> tuple[Path, ...]:
+    """Where ``stage`` writes (its outputs, and ``atomic_path``'s temp files beside them)."""
+    return {
+        "crawl": (partition.raw_dir, partition.warc_dir),
+        "transform": (partition.staged_dir,),
+        "validate": (partition.validated_dir, partition.quarantine_dir),
+        "load": (),
+    }[stage]
+
+
+def remove_stale_temps(folders: tuple[Path, ...]) -> list[Path]:
+    """Remove the temp files of ``atomic_path`` a killed stage left (SIGKILL skips its cleanup).
+
+    Called by a run that holds the partition's lock before the stage writes: any such file
+    there then belongs to a run that died.
+    """
+    removed = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob(".*.tmp")):
+            if path.is_file():
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
+
+
 def write_json_atomic(target: Path, payload: dict[str, Any]) -> None:
     with atomic_path(target) as tmp:
         tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")

@@ -16,18 +16,20 @@ ledger row: the ledger's latest run of the day stays the one doing the work.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from core.errors import LockLost, PartitionBusy, WarehouseSchemaError
 from core.manifests import partition_counts
-from core.partitions import Partition
+from core.partitions import Partition, remove_stale_temps, stage_dirs
 from core.settings import Settings
 from core.text import one_line
 from pipeline.ledger import recorded
 from pipeline.stages.common import Progress, no_progress
 
+log = logging.getLogger(__name__)
 STAGES = ("crawl", "transform", "validate", "load")
 LEDGER_COUNTS = ("discovered", "fetched", "failed", "duplicates", "quarantined", "loaded")
 
@@ -102,6 +104,8 @@ def run_stage(
 
             # We hold the lock and our spider has not started: any .part file is a dead run's.
             remove_stale_parts(Partition(site, day, settings.data_dir))
+        if not (stage == "crawl" and options.reprocess):
+            _remove_stale_temps(Partition(site, day, settings.data_dir), stage)
         with recorded(settings, site, day, run_id, stage):
             if stage == "crawl":
                 if options.reprocess:
@@ -116,6 +120,18 @@ def run_stage(
                 summary = load(settings, site, day, run_id, progress=progress)
         lock.check()  # another run took the partition over meanwhile: say so, not "succeeded"
     return summary
+
+
+def _remove_stale_temps(partition: Partition, stage: str) -> None:
+    removed = remove_stale_temps(stage_dirs(partition, stage))
+    if removed:
+        log.warning(
+            "%s: removed %d temp file(s) a dead %s left: %s",
+            partition.key,
+            len(removed),
+            stage,
+            ", ".join(p.name for p in removed),
+        )
 
 
 def run_partition(

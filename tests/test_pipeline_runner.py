@@ -149,3 +149,28 @@ def test_the_ledger_row_says_what_the_crawl_cost(tmp_path, world, devsite_url):
     assert requests == manifest.discovery_requests + manifest.article_requests + manifest.source_requests
     assert requests >= len(world.articles_for_day(SITE, DAY)) + discovery  # every article page, plus locating
     assert result.requests == manifest.pages_fetched
+
+
+def test_temp_files_a_killed_stage_left_are_removed_by_the_next_run(tmp_path, devsite_url):
+    """SIGKILL skips atomic_path's cleanup: its temp files would pile up in the zones. The next
+    run, holding the day's lock, removes them before each stage writes."""
+    from core.partitions import Partition
+
+    settings = make_settings(tmp_path / "data", devsite_url)
+    partition = Partition(SITE, DAY, settings.data_dir)
+    left = [
+        partition.raw_dir / ".crawl.json.k1l2.tmp",
+        partition.staged_dir / ".articles.parquet.a1b2c3.tmp",
+        partition.validated_dir / ".validation.json.x9.tmp",
+        partition.quarantine_dir / ".articles.parquet.q7.tmp",
+    ]
+    for path in left:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half a file")
+    keep = partition.staged_dir / "notes.tmp"  # not one of atomic_path's: left alone
+    keep.write_text("mine")
+
+    assert run_partition(settings, SITE, DAY, "after-kill").status == "succeeded"
+
+    assert [p for p in left if p.exists()] == []
+    assert keep.exists()
