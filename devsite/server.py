@@ -19,6 +19,7 @@ from typing import Protocol
 
 from devsite.app import HostApp, Response
 from devsite.catalog import SITES, aggregator_names, publisher_hosts, site_spec
+from devsite.model import Faults
 from devsite.offsite import OffsiteApp
 from devsite.publisher_app import PublisherApp
 from devsite.world import World
@@ -129,6 +130,18 @@ class DevServer:
         self._aggregators = aggregators
         self._publishers = publishers
         self._offsite = offsite
+
+    def set_faults(self, faults: Faults) -> None:
+        """Serve the same World with other faults from the next request on, on the same ports: a
+        site that goes down and comes back (what a re-run recovers). Requests in flight finish
+        with the faults they started with."""
+        world = World(self.world.today, faults, self.world.scale)
+        offsite = self._offsite.url
+        for name, server in self._aggregators.items():
+            server.app = HostApp(world, name, base_url=server.url, offsite=offsite)
+        for host, server in self._publishers.items():
+            server.app = PublisherApp(world, host, offsite=offsite)
+        self.world = world
 
     @property
     def base_url(self) -> str:

@@ -207,3 +207,18 @@ def test_a_thin_day_has_a_tenth_of_its_articles():
                 listed += [link for link, day in zip(links, shown, strict=True) if day == "09 - 02 - 2011"]
                 path = page.css("a.next::attr(href)").get() if "08 - 02 - 2011" not in shown else None
         assert sorted(listed) == sorted(a.path for a in quiet)
+
+
+def test_faults_changed_on_a_running_server_keep_its_ports():
+    """A listing that is down, then back (``DevServer.set_faults``): what a re-run recovers."""
+    down = Faults(status_by_path={"/fr/lematin": 503}, broken_share=0.3)
+    with serve(World(today=TODAY, faults=down)) as running:
+        base, leseco = running.base_url, running.publisher_base_urls["www.leseco.ma"]
+        assert fetch(base + "/fr/lematin")[0] == 503
+        running.set_faults(Faults(broken_share=0.3))
+        assert (running.base_url, running.publisher_base_urls["www.leseco.ma"]) == (base, leseco)
+        assert fetch(base + "/fr/lematin")[0] == 200
+        assert running.world.faults == Faults(broken_share=0.3) and running.world.today == TODAY
+        broken = next(a for a in running.world.articles_for_day("maghress-fr", DAY) if a.broken)
+        assert not Selector(text=fetch(base + broken.path)[2].decode("utf-8")).css("span.articletitle")
+        assert fetch(leseco + "/")[0] == 200
