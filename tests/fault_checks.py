@@ -1,0 +1,352 @@
+"""What must hold after a day's runs were killed and run again (``fault_harness``), read from
+the final state only (no tests here):
+
+- ``Outcomes``: every article URL the raw zone discovered is in exactly one of the warehouse's
+  articles, its quarantine (with reasons) or its page failures (with a reason); none missing;
+- ``ledger_problems``: the day's latest run succeeded and its counts are those outcomes;
+- ``ground_truth_problems``: what devsite says about each article (``World``) is what happened;
+- ``snapshot`` / ``differences``: the warehouse against the same day never killed, on the
+  columns that name no run, file or moment.
+
+Articles are keyed by their path (``/fr/lematin/37103``): the same in the raw zone (fetched from
+devsite's port), the warehouse (canonical, the real host) and devsite's ground truth.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fault_harness import Scenario
+from sqlalchemy import select
+
+from core.manifests import transform_manifest
+from core.partitions import Partition
+from core.rawzone import read_raw_items
+
+# A rate limit that outlasted every retry: the night's bad luck, not the article's; a re-run
+# fetches it. Such articles are accounted for (failed, with the reason) but not compared.
+TRANSIENT_REASONS = ("HTTP 429",)
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def _engine(url: str):
+    from warehouse.engine import make_engine
+
+    return make_engine(url)
+
+
+def _rows(warehouse_url: str, query) -> list[dict[str, Any]]:
+    engine = _engine(warehouse_url)
+    try:
+        with engine.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+    finally:
+        engine.dispose()  # a DuckDB file takes one process at a time
+
+
+def _table(name: str):
+    from warehouse.models import Base
+
+    return Base.metadata.tables[name]
+
+
+# -- every URL's outcome -----------------------------------------------------------------------
+
+
+@dataclass
+class Outcomes:
+    discovered: dict[str, str]  # path -> the raw item's error ("" when fetched)
+    loaded: dict[str, dict[str, Any]]  # path -> its articles row (title, body, body_source)
+    quarantined: dict[str, str]  # path -> reasons
+    failed: dict[str, str]  # path -> reason
+    duplicates: int = 0
+    duplicate_paths: set[str] = field(default_factory=set)  # the transform's sample
+    repeated: list[str] = field(default_factory=list)  # twice in the raw zone, or in one outcome
+
+    def buckets(self, path: str) -> list[str]:
+        found = [("loaded", self.loaded), ("quarantined", self.quarantined), ("failed", self.failed)]
+        return [name for name, bucket in found if path in bucket]
+
+    @property
+    def lost(self) -> list[str]:
+        """Discovered, and nowhere: neither loaded, quarantined, failed nor a duplicate."""
+        return sorted(p for p in self.discovered if not self.buckets(p) and p not in self.duplicate_paths)
+
+    @property
+    def ambiguous(self) -> dict[str, list[str]]:
+        return {p: b for p in sorted(self.discovered) if len(b := self.buckets(p)) > 1}
+
+    @property
+    def unexplained(self) -> list[str]:
+        """Quarantined or failed without a reason."""
+        return sorted(p for bucket in (self.quarantined, self.failed) for p, why in bucket.items() if not why)
+
+    @property
+    def strays(self) -> list[str]:
+        """Loaded, quarantined or failed for the day without being discovered by its crawl."""
+        seen = {*self.loaded, *self.quarantined, *self.failed}
+        return sorted(seen - set(self.discovered))
+
+    @property
+    def transient(self) -> list[str]:
+        return sorted(p for p, why in self.failed.items() if why in TRANSIENT_REASONS)
+
+    def problems(self) -> list[str]:
+        found = [f"lost (discovered, in no outcome): {p}" for p in self.lost]
+        found += [f"in several outcomes {b}: {p}" for p, b in self.ambiguous.items()]
+        found += [f"no reason given: {p}" for p in self.unexplained]
+        found += [f"an outcome for a URL the crawl did not discover: {p}" for p in self.strays]
+        found += [f"twice in the raw zone or in one outcome: {p}" for p in self.repeated]
+        if self.duplicates and len(self.lost) > 0:
+            found.append(f"{self.duplicates} duplicates counted, {len(self.lost)} URLs unaccounted")
+        return found
+
+    def figures(self) -> dict[str, int]:
+        return {
+            "discovered": len(self.discovered),
+            "loaded": len(self.loaded),
+            "quarantined": len(self.quarantined),
+            "failed": len(self.failed),
+            "duplicates": self.duplicates,
+            "lost": len(self.lost),
+        }
+
+
+def read_outcomes(data_dir: Path, warehouse_url: str, site: str, day: date) -> Outcomes:
+    partition = Partition(site, day, data_dir)
+    items = read_raw_items(partition) if partition.raw_items.is_file() else []
+    repeated: list[str] = []
+    discovered = _by_path(({"url": i.url, "error": i.error or ""} for i in items), "url", "error", repeated)
+    articles, quarantine, failures = (
+        _table(n) for n in ("articles", "quarantined_articles", "page_failures")
+    )
+    columns = (articles.c.canonical_url, articles.c.title, articles.c.body, articles.c.body_source)
+    rows = _rows(
+        warehouse_url, select(*columns).where(articles.c.site == site, articles.c.logical_date == day)
+    )
+    loaded = _by_path(rows, "canonical_url", None, repeated)
+    query = select(quarantine.c.url, quarantine.c.reasons)
+    query = query.where(quarantine.c.site == site, quarantine.c.logical_date == day)
+    quarantined = _by_path(_rows(warehouse_url, query), "url", "reasons", repeated)
+    query = select(failures.c.url, failures.c.reason).where(
+        failures.c.site == site, failures.c.logical_date == day, failures.c.kind == "article"
+    )
+    failed = _by_path(_rows(warehouse_url, query), "url", "reason", repeated)
+    manifest = transform_manifest(partition)
+    return Outcomes(
+        discovered,
+        loaded,
+        quarantined,
+        failed,
+        duplicates=manifest.duplicates if manifest else 0,
+        duplicate_paths={path_of(u) for u in (manifest.duplicate_urls if manifest else [])},
+        repeated=repeated,
+    )
+
+
+def _by_path(rows: Iterable[dict[str, Any]], url: str, value: str | None, repeated: list[str]) -> dict:
+    """``{path: row[value] (the row when None)}``; a path met twice goes to ``repeated``."""
+    found: dict[str, Any] = {}
+    for row in rows:
+        path = path_of(row[url])
+        if path in found:
+            repeated.append(path)
+        found[path] = row if value is None else row[value]
+    return found
+
+
+# -- the ledger --------------------------------------------------------------------------------
+
+
+def ledger_problems(outcomes: Outcomes, warehouse_url: str, site: str, day: date) -> list[str]:
+    from warehouse.ledger import ledger
+
+    engine = _engine(warehouse_url)
+    try:
+        rows = ledger(engine, site=site, day=day)
+    finally:
+        engine.dispose()
+    if len(rows) != 1:
+        return [f"ledger: {len(rows)} latest rows for {site} {day}"]
+    (row,) = rows
+    found = []
+    if row["status"] != "succeeded" or not row["reconciles"]:
+        found.append(f"ledger: latest run {row['run_id']} {row['status']}, reconciles={row['reconciles']}")
+    counted = {k: row[k] for k in ("discovered", "loaded", "quarantined", "failed", "duplicates")}
+    seen = {k: v for k, v in outcomes.figures().items() if k in counted}
+    if counted != seen:
+        found.append(f"ledger counts {counted} are not the per-URL outcomes {seen}")
+    return found
+
+
+# -- devsite's ground truth --------------------------------------------------------------------
+
+
+def ground_truth_problems(scenario: Scenario, outcomes: Outcomes) -> list[str]:
+    """Every article of the day discovered; what could not be fetched failed with its reason;
+    what could be is loaded (as devsite wrote it, unless drifted: then the generic extractor
+    read it) or quarantined with a reason (the broken ones must be)."""
+    faults = scenario.faults
+    expected = {a.path: a for a in scenario.world().articles_for_day(scenario.site, scenario.day)}
+    found = [f"not discovered: {p}" for p in sorted(set(expected) - set(outcomes.discovered))]
+    found += [
+        f"discovered, not an article of the day: {p}"
+        for p in sorted(set(outcomes.discovered) - set(expected))
+    ]
+    drifted = faults.drifted(scenario.site)
+    for path, article in sorted(expected.items()):
+        forced = faults.status_by_path.get(path)
+        if forced is not None or article.truncated:
+            reason = outcomes.failed.get(path)
+            want = f"HTTP {forced}" if forced is not None else "ResponseDataLossError"
+            if reason != want and reason not in TRANSIENT_REASONS:  # its last try was refused
+                found.append(f"cannot be fetched ({want}), but: {outcomes.buckets(path) or 'nowhere'} {path}")
+            continue
+        if path in outcomes.transient:
+            continue
+        if article.broken:
+            if not outcomes.quarantined.get(path):
+                found.append(f"broken, not quarantined: {outcomes.buckets(path) or 'nowhere'} {path}")
+            continue
+        row = outcomes.loaded.get(path)
+        if row is None:
+            if not outcomes.quarantined.get(path):
+                found.append(f"fetchable, neither loaded nor quarantined: {outcomes.buckets(path)} {path}")
+            continue
+        # the publisher's page is the generic extractor's (bench_extract_quality measures it)
+        body = article.body if row["body_source"] != "publisher" else row["body"]
+        if not drifted and (row["title"], row["body"]) != (article.title, body):
+            found.append(f"loaded, but not as devsite wrote it: {path}")
+    return found
+
+
+# -- the warehouse against a day never killed --------------------------------------------------
+
+# Per table: columns that name a run, a file of the raw zone or a moment (differ by design).
+PER_RUN = {
+    "sites": (),
+    "publications": (),
+    "articles": (
+        "url",
+        "warc_file",
+        "warc_record_id",
+        "fetched_at",
+        "first_loaded_at",
+        "last_loaded_at",
+        "run_id",
+    ),
+    "article_versions": ("warc_file", "warc_record_id", "fetched_at", "loaded_at", "run_id"),
+    "story_signatures": (),
+    "story_links": (),
+    "story_clusters": (),
+    # rows are numbered in the order the crawl met the URLs: the order of a concurrent crawl
+    "quarantined_articles": ("seq", "warc_file", "warc_record_id", "quarantined_at", "run_id"),
+    "page_failures": ("seq", "failed_at", "run_id"),
+}
+_URL_COLUMNS = {"quarantined_articles": ("url",), "page_failures": ("url",)}  # as fetched: a port
+_ARTICLE_KEY = {
+    "articles": "canonical_url",
+    "article_versions": "canonical_url",
+    "story_signatures": "canonical_url",
+    "quarantined_articles": "url",
+    "page_failures": "url",
+}
+_LEDGER = (
+    "status",
+    "stage_reached",
+    "failed_stage",
+    "discovered",
+    "fetched",
+    "failed",
+    "duplicates",
+    "quarantined",
+    "loaded",
+    "error",
+    "quality_overridden",
+)
+
+
+def snapshot(warehouse_url: str, site: str, day: date, skip: Iterable[str] = ()) -> dict[str, set[tuple]]:
+    """The warehouse's rows of (site, day) on their stable columns, as sets, with the latest run's
+    ledger row and validation results; articles at the paths in ``skip`` left out, and with
+    them the tables they change as a whole (clusters, links, ledger counts)."""
+    from warehouse.ledger import ledger
+
+    skip = set(skip)
+    shot: dict[str, set[tuple]] = {}
+    for name, per_run in PER_RUN.items():
+        if skip and name in ("story_links", "story_clusters"):
+            continue
+        table = _table(name)
+        columns = [c for c in table.columns if c.name not in per_run]
+        where = [table.c.site == site]
+        if "logical_date" in table.c:
+            where.append(table.c.logical_date == day)
+        rows = set()
+        for row in _rows(warehouse_url, select(*columns).where(*where)):
+            for column in _URL_COLUMNS.get(name, ()):
+                row[column] = path_of(row[column])
+            key = _ARTICLE_KEY.get(name)
+            if key and path_of(row[key]) in skip:
+                continue
+            rows.add(tuple((k, _hashable(v)) for k, v in row.items()))
+        shot[name] = rows
+    engine = _engine(warehouse_url)
+    try:
+        latest = ledger(engine, site=site, day=day)
+    finally:
+        engine.dispose()
+    if latest and not skip:
+        shot["crawl_runs (latest)"] = {tuple((k, latest[0][k]) for k in _LEDGER)}
+    if latest:
+        results = _table("validation_results")
+        query = select(results.c.seq, results.c.expectation, results.c.column, results.c.success)
+        if not skip:
+            query = query.add_columns(results.c.observed_value)
+        query = query.where(results.c.run_id == latest[0]["run_id"], results.c.site == site)
+        rows = _rows(warehouse_url, query)
+        for row in rows:
+            if row.get("observed_value"):
+                row["observed_value"] = _without_samples(row["observed_value"])
+        shot["validation_results (latest)"] = {tuple(r.items()) for r in rows}
+    return shot
+
+
+def _without_samples(observed: str) -> str:
+    """An expectation's observed value without its sample of values: the first few in the
+    crawl's order, which a concurrent crawl does not keep."""
+    try:
+        value = json.loads(observed)
+    except ValueError:
+        return observed
+    if isinstance(value, dict):
+        value.pop("sample", None)
+    return json.dumps(value, sort_keys=True)
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def differences(reference: dict[str, set[tuple]], other: dict[str, set[tuple]], sample: int = 3) -> dict:
+    """Per table that differs: rows only in ``reference`` and only in ``other`` (a few of each)."""
+    found = {}
+    for name in sorted(set(reference) | set(other)):
+        a, b = reference.get(name, set()), other.get(name, set())
+        if a != b:
+            found[name] = {
+                "only in the reference": sorted(a - b, key=repr)[:sample],
+                "only here": sorted(b - a, key=repr)[:sample],
+                "counts": (len(a), len(b)),
+            }
+    return found
