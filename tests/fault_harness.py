@@ -28,6 +28,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -39,10 +40,14 @@ from core.manifests import crawl_manifest, transform_manifest, validation_manife
 from core.partitions import Partition
 from core.profiles import load_profile
 from core.settings import REPO_ROOT
-from devsite import Faults, World
+from devsite import Faults, World, serve
 
 STAGES = ("crawl", "transform", "validate", "load")
 AFTER_COMMIT = "after-commit"  # the kill came after the load's commit: the run had succeeded
+# The crawl child opened its WARC file: the spider is fetching (before it, the child imports).
+FETCHING = "fetching"
+# What a stage's window is counted from: the mark of the moment it begins its work.
+BEGINS = {"crawl": FETCHING, "transform": "crawl", "validate": "transform", "load": "validate"}
 # The per-(site, day) lock (issue 13 (a)) gives a run a lease that a killed run's holder never
 # renews: the operator's re-run must not wait long for it. Passed to every run, unused until then.
 LEASE_ENV = "PRESSETL_LOCK_LEASE_SECONDS"
@@ -154,11 +159,11 @@ class Run:
     number: int
     override: bool
     aimed_at: str | None = None  # the stage the kill was meant for
-    kill_after: float | None = None  # seconds after the previous stage's manifest (or the launch)
+    kill_after: float | None = None  # seconds after the stage's BEGINS mark
     killed_in: str | None = None  # where the kill landed: a stage, or AFTER_COMMIT
     returncode: int | None = None  # None: killed
     seconds: float = 0.0
-    marks: dict[str, float] = field(default_factory=dict)  # stage -> seconds to its manifest
+    marks: dict[str, float] = field(default_factory=dict)  # stage (or FETCHING) -> seconds to it
     # seconds after the launch at which the load began and wrote its ledger row (its ledger row's
     # started_at and finished_at): the load's transaction, short beside the process's exit
     load: tuple[float, float] | None = None
@@ -174,13 +179,13 @@ class Run:
         return "\n".join(text.splitlines()[-lines:])
 
     def windows(self) -> dict[str, tuple[float, float]]:
-        """Per stage of a run that succeeded: (seconds from the previous stage's manifest, or from
-        the launch, to the stage's beginning; its seconds)."""
+        """Per stage of a run that succeeded: (seconds from its ``BEGINS`` mark to its work; the
+        seconds of that work): the crawl's fetching, the transform, the validation, the load's
+        transaction."""
         assert self.load is not None, f"run {self.number} did not load"
-        ends = [self.marks[s] for s in STAGES[:-1]]
-        found = {s: (0.0, end - start) for s, start, end in zip(STAGES, [0.0, *ends], ends, strict=False)}
+        found = {s: (0.0, self.marks[s] - self.marks[BEGINS[s]]) for s in STAGES[:-1]}
         begun, wrote = self.load
-        found["load"] = (begun - ends[-1], wrote - begun)
+        found["load"] = (begun - self.marks["validate"], wrote - begun)
         return found
 
 
@@ -230,8 +235,7 @@ class Operator:
         if kill is not None:
             run.aimed_at, run.kill_after = kill
         run.log = self.logs / f"run-{run.number:02d}.log"
-        markers = self._markers()
-        before = {stage: _stamp(path) for stage, path in markers.items()}
+        before = self._observe()
         started, wall = time.monotonic(), time.time()
         with run.log.open("w") as log:
             child = subprocess.Popen(
@@ -244,13 +248,13 @@ class Operator:
             )
             killed = False
             try:
-                killed = self._watch(child, run, markers, before, started)
+                killed = self._watch(child, run, before, started)
             finally:
                 if child.poll() is None and not killed:
                     os.killpg(child.pid, signal.SIGKILL)
                 child.wait()
         run.seconds = time.monotonic() - started
-        self._note_marks(run, markers, before, run.seconds)
+        self._note_marks(run, before, run.seconds)
         run.run_id = self._run_id(run)
         if killed:
             run.killed_in = self._landed(run)
@@ -261,16 +265,15 @@ class Operator:
         self.runs.append(run)
         return run
 
-    def _watch(self, child, run: Run, markers, before, started: float) -> bool:
+    def _watch(self, child, run: Run, before, started: float) -> bool:
         deadline = None
         while child.poll() is None:
             now = time.monotonic() - started
             if now > RUN_TIMEOUT:
                 raise TimeoutError(f"{self.label}: run {run.number} still running after {RUN_TIMEOUT:.0f} s")
-            self._note_marks(run, markers, before, now)
+            self._note_marks(run, before, now)
             if run.aimed_at is not None and deadline is None:
-                index = STAGES.index(run.aimed_at)
-                begun = 0.0 if index == 0 else run.marks.get(STAGES[index - 1])
+                begun = run.marks.get(BEGINS[run.aimed_at])
                 if begun is not None:
                     deadline = begun + run.kill_after
             if deadline is not None and now >= deadline:
@@ -282,19 +285,29 @@ class Operator:
             time.sleep(POLL_SECONDS)
         return False
 
-    def _markers(self) -> dict[str, Path]:
+    def _observe(self) -> dict[str, object]:
+        """What each mark is read from: a stage's manifest (replaced when the stage ends), the
+        names in the WARC directory (a new one when the crawl child opens its file)."""
         p = self.partition
-        return {
-            "crawl": p.crawl_manifest,
-            "transform": p.transform_manifest,
-            "validate": p.validation_manifest,
+        found: dict[str, object] = {
+            stage: _stamp(path)
+            for stage, path in (
+                ("crawl", p.crawl_manifest),
+                ("transform", p.transform_manifest),
+                ("validate", p.validation_manifest),
+            )
         }
+        found[FETCHING] = frozenset(os.listdir(p.warc_dir)) if p.warc_dir.is_dir() else frozenset()
+        return found
 
-    @staticmethod
-    def _note_marks(run: Run, markers, before, now: float) -> None:
-        for stage, path in markers.items():
-            if stage not in run.marks and _stamp(path) != before[stage]:
-                run.marks[stage] = now
+    def _note_marks(self, run: Run, before: dict[str, object], now: float) -> None:
+        for mark, seen in self._observe().items():
+            if mark in run.marks:
+                continue
+            if mark == FETCHING and seen <= before[mark]:  # renamed at the crawl's end: not new
+                continue
+            if seen != before[mark]:
+                run.marks[mark] = now
 
     def _run_id(self, run: Run) -> str | None:
         for stage, read in (
@@ -397,13 +410,15 @@ def chain(
     windows: dict[str, tuple[float, float]] | None = None,
     *,
     outage: bool = True,
+    down_night: bool = False,
     every_stage: bool = False,
     drift_night: bool = False,
     recover_each: bool = False,
     recoveries: int = 4,
     on_run: Callable[[Run], None] | None = None,
 ) -> Chain:
-    """The day's nights: with ``outage`` the first (listings down, the run fails), with ``drift_night`` one
+    """The day's nights: with ``down_night`` first one with the whole site down (503), with
+    ``outage`` one with a few listing pages down (each run fails, saying why), with ``drift_night`` one
     without --override-quality (the gate stops the drifted day), then one killed run per ``plan``
     entry, back to back (``recover_each``: each followed by runs until one succeeds, so that
     later kills hit re-runs of a day already loaded), then runs until one succeeds (at most
@@ -414,8 +429,10 @@ def chain(
     """
     server, scenario = operator.server, operator.scenario
     note = on_run or (lambda run: None)
-    if outage:
-        server.set_faults(scenario.first_night)
+    nights = [replace(scenario.faults, down=True)] if down_night else []
+    nights += [scenario.first_night] if outage else []
+    for faults in nights:
+        server.set_faults(faults)
         try:
             note(operator.run(override=False))
         finally:
@@ -445,3 +462,65 @@ def _recover(operator: Operator, tries: int, note: Callable[[Run], None]) -> Non
         note(run)
         if run.succeeded:
             return
+
+
+def play(
+    scenario: Scenario,
+    places: dict[str, tuple[Path, str]],
+    histories: dict[str, dict],
+    rng: random.Random,
+    on_run: Callable[[str, Run], None] | None = None,
+) -> dict[str, Chain]:
+    """The reference (one run, never killed) in ``places["reference"]`` (data dir, warehouse URL),
+    then each killed history (label -> ``chain`` keywords, ``per_stage`` kills in each stage) in
+    its own place, the kills placed in the reference run's stage windows; one devsite server."""
+    chains: dict[str, Chain] = {}
+    note = on_run or (lambda label, run: None)
+    with serve(scenario.world()) as server:
+        for label, (data_dir, url) in places.items():
+            operator = Operator(scenario, server, data_dir, url, label=f"{scenario.site} {label}")
+            if label == "reference":
+                chains[label] = chain(operator, outage=False, on_run=lambda run: note("reference", run))
+                continue
+            options = dict(histories[label])
+            plan = kill_plan(rng, options.pop("per_stage", 1))
+            windows = chains["reference"].runs[-1].windows()
+            chains[label] = chain(
+                operator, plan, windows, on_run=lambda run, label=label: note(label, run), **options
+            )
+    return chains
+
+
+class Warehouses:
+    """Warehouses at head, as ``pressetl db upgrade`` leaves them: DuckDB files, or PostgreSQL
+    databases of their own on 127.0.0.1:5432, dropped by ``close``. Made before any thread
+    starts: Alembic's context is process-global."""
+
+    def __init__(self) -> None:
+        self.databases: list[str] = []
+
+    def new(self, kind: str, data_dir: Path) -> str:
+        from conftest import migrated_warehouse
+
+        if kind == "duckdb":
+            return migrated_warehouse(f"duckdb:///{data_dir / 'warehouse.duckdb'}")
+        name = f"pressetl_faults_{uuid.uuid4().hex[:10]}"
+        self._admin(f'CREATE DATABASE "{name}"')
+        self.databases.append(name)
+        return migrated_warehouse(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
+
+    def close(self) -> None:
+        while self.databases:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.databases.pop()}" WITH (FORCE)')
+
+    @staticmethod
+    def _admin(statement: str) -> None:
+        from conftest import PG_ADMIN_URL
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(statement))
+        finally:
+            engine.dispose()

@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import random
 import subprocess
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import PG_ADMIN_URL, migrated_warehouse
 from fault_checks import (
     Outcomes,
     differences,
@@ -34,10 +32,7 @@ from fault_checks import (
     read_outcomes,
     snapshot,
 )
-from fault_harness import STAGES, Chain, Operator, Scenario, chain, kill_plan, plan_scenario
-from sqlalchemy import create_engine, text
-
-from devsite import serve
+from fault_harness import STAGES, Chain, Scenario, Warehouses, plan_scenario, play
 
 TODAY = date(2011, 2, 11)
 DAY = date(2011, 2, 10)
@@ -54,58 +49,34 @@ class Played:
     status: dict[str, subprocess.CompletedProcess]  # `pressetl status` the morning after
 
 
-def _play(site: str, warehouses: dict[str, tuple[Path, str]]) -> Played:
+def _play(site: str, places: dict[str, tuple[Path, str]]) -> Played:
     rng = random.Random(f"{SEED}-{site}")
     scenario = plan_scenario(site, DAY, TODAY, rng, drift=site == DRIFTED)
-    chains, outcomes, status = {}, {}, {}
-    with serve(scenario.world()) as server:
-        for label, (data_dir, url) in warehouses.items():
-            operator = Operator(scenario, server, data_dir, url, label=f"{site} {label}")
-            if label == "reference":
-                chains[label] = chain(operator, outage=False)
-            else:
-                windows = chains["reference"].runs[-1].windows()
-                chains[label] = chain(operator, kill_plan(rng), windows, every_stage=True)
-            outcomes[label] = read_outcomes(data_dir, url, site, DAY)
-            status[label] = operator.status()
+    chains = play(scenario, places, {"killed": {"every_stage": True}}, rng)
+    outcomes, status = {}, {}
+    for label, (data_dir, url) in places.items():
+        outcomes[label] = read_outcomes(data_dir, url, site, DAY)
+        status[label] = chains[label].operator.status()
     return Played(scenario, chains, outcomes, status)
-
-
-def _warehouse(kind: str, data_dir: Path, databases: list[str]) -> str:
-    """A warehouse at head, as `pressetl db upgrade` leaves it (before the threads: Alembic's
-    context is process-global)."""
-    if kind == "duckdb":
-        return migrated_warehouse(f"duckdb:///{data_dir / 'warehouse.duckdb'}")
-    name = f"pressetl_faults_{uuid.uuid4().hex[:10]}"
-    with _admin() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    databases.append(name)
-    return migrated_warehouse(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
-
-
-def _admin():
-    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT").connect()
 
 
 @pytest.fixture(scope="module")
 def played(tmp_path_factory) -> dict[str, Played]:
     root = tmp_path_factory.mktemp("faults")
-    databases: list[str] = []
+    warehouses = Warehouses()
     try:
-        warehouses = {}
+        places: dict[str, dict[str, tuple[Path, str]]] = {}
         for site, kind in SITES.items():
-            warehouses[site] = {}
+            places[site] = {}
             for label in ("reference", "killed"):
                 data_dir = root / site / label / "data"
                 data_dir.mkdir(parents=True)
-                warehouses[site][label] = (data_dir, _warehouse(kind, data_dir, databases))
+                places[site][label] = (data_dir, warehouses.new(kind, data_dir))
         with ThreadPoolExecutor(len(SITES)) as pool:
-            futures = {site: pool.submit(_play, site, warehouses[site]) for site in SITES}
+            futures = {site: pool.submit(_play, site, places[site]) for site in SITES}
             yield {site: future.result() for site, future in futures.items()}
     finally:
-        with _admin() as conn:
-            for name in databases:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        warehouses.close()
 
 
 def _runs(played: Played, label: str) -> str:
