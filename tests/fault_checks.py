@@ -15,6 +15,7 @@ devsite's port), the warehouse (canonical, the real host) and devsite's ground t
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,7 +28,9 @@ from sqlalchemy import select
 
 from core.manifests import transform_manifest
 from core.partitions import Partition
-from core.rawzone import read_raw_items
+from core.profiles import load_profile
+from core.rawzone import iter_responses, read_raw_items
+from core.settings import REPO_ROOT
 
 # A rate limit that outlasted every retry: the night's bad luck, not the article's; a re-run
 # fetches it. Such articles are accounted for (failed, with the reason) but not compared.
@@ -72,6 +75,7 @@ class Outcomes:
     duplicates: int = 0
     duplicate_paths: set[str] = field(default_factory=set)  # the transform's sample
     repeated: list[str] = field(default_factory=list)  # twice in the raw zone, or in one outcome
+    archived: set[str] = field(default_factory=set)  # article pages in any WARC file of any run
 
     def buckets(self, path: str) -> list[str]:
         found = [("loaded", self.loaded), ("quarantined", self.quarantined), ("failed", self.failed)]
@@ -98,6 +102,11 @@ class Outcomes:
         return sorted(seen - set(self.discovered))
 
     @property
+    def forgotten(self) -> list[str]:
+        """Article pages some run fetched (its WARC file) that the last crawl did not report."""
+        return sorted(self.archived - set(self.discovered))
+
+    @property
     def transient(self) -> list[str]:
         return sorted(p for p, why in self.failed.items() if why in TRANSIENT_REASONS)
 
@@ -107,6 +116,7 @@ class Outcomes:
         found += [f"no reason given: {p}" for p in self.unexplained]
         found += [f"an outcome for a URL the crawl did not discover: {p}" for p in self.strays]
         found += [f"twice in the raw zone or in one outcome: {p}" for p in self.repeated]
+        found += [f"archived by a run, not discovered by the last: {p}" for p in self.forgotten]
         if self.duplicates and len(self.lost) > 0:
             found.append(f"{self.duplicates} duplicates counted, {len(self.lost)} URLs unaccounted")
         return found
@@ -143,6 +153,8 @@ def read_outcomes(data_dir: Path, warehouse_url: str, site: str, day: date) -> O
     )
     failed = _by_path(_rows(warehouse_url, query), "url", "reason", repeated)
     manifest = transform_manifest(partition)
+    article = re.compile(load_profile(REPO_ROOT / "profiles", site).urls.article)
+    archived = {path_of(r.url) for r in iter_responses(partition) if article.match(urlsplit(r.url).path)}
     return Outcomes(
         discovered,
         loaded,
@@ -151,6 +163,7 @@ def read_outcomes(data_dir: Path, warehouse_url: str, site: str, day: date) -> O
         duplicates=manifest.duplicates if manifest else 0,
         duplicate_paths={path_of(u) for u in (manifest.duplicate_urls if manifest else [])},
         repeated=repeated,
+        archived=archived,
     )
 
 
