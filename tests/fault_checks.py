@@ -181,6 +181,12 @@ def _by_path(rows: Iterable[dict[str, Any]], url: str, value: str | None, repeat
 # -- the ledger --------------------------------------------------------------------------------
 
 
+def run_rows(warehouse_url: str, run_id: str) -> list[dict[str, Any]]:
+    """The ledger's rows of one run (every one, not only each day's latest)."""
+    runs = _table("crawl_runs")
+    return _rows(warehouse_url, select(runs).where(runs.c.run_id == run_id))
+
+
 def ledger_problems(outcomes: Outcomes, warehouse_url: str, site: str, day: date) -> list[str]:
     from warehouse.ledger import ledger
 

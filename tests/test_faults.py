@@ -7,6 +7,8 @@ loads it with ``--override-quality``) into PostgreSQL. Each day is played twice
 night with listing pages down (red, and saying why), then one kill in each stage at a seeded
 random point of it, back to back, then runs until one succeeds. The reference has no outage
 night: where the day ends must not depend on its history. Both sites play at once, a core each.
+(The bench adds a night with the whole site down and, for the drifted site, one without
+``--override-quality`` that the gate stops.)
 
 The checks (``fault_checks``) then read the final state: every discovered URL in exactly one
 outcome, the ledger reconciling with those outcomes, devsite's ground truth, and the killed
@@ -30,6 +32,7 @@ from fault_checks import (
     ground_truth_problems,
     ledger_problems,
     read_outcomes,
+    run_rows,
     snapshot,
 )
 from fault_harness import STAGES, Chain, Scenario, Warehouses, plan_scenario, play
@@ -93,7 +96,11 @@ def test_the_first_night_is_red_and_says_which_listing_pages_failed(played, site
     assert first.returncode == 1 and first.killed_in is None
     outage = played[site].scenario.outage
     said = " ".join(first.tail(20).split())
-    assert f"crawl of {site} {DAY} incomplete: {len(outage)} discovery page(s) failed" in said
+    why = f"crawl of {site} {DAY} incomplete: {len(outage)} discovery page(s) failed"
+    assert why in said
+    # the ledger says it too, in one line: the morning's `pressetl status`
+    (row,) = run_rows(played[site].chains["killed"].operator.warehouse_url, first.run_id)
+    assert (row["status"], row["failed_stage"]) == ("failed", "crawl") and why in row["error"]
 
 
 @pytest.mark.parametrize("site", SITES)
