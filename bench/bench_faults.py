@@ -9,7 +9,8 @@ is ``tests/test_faults.py``). One day (2011-02-10) of each site: maghress-fr int
 file, djazairess-ar (Arabic, its layout drifted) into PostgreSQL; both sites at once. The faults,
 for every night: broken, slow (``--slow-seconds``), truncated and wrong-charset articles, a rate
 limit (every ``--rate-limit``th request answered 429), a forced 500, 404 and 503 on three
-article pages, drift on djazairess-ar. Each site is played three times:
+article pages, articles whose source link is their publisher's home (maghress-fr follows source
+links, from a copy of its profile), drift on djazairess-ar. Each site is played three times:
 
 - the reference: one run, never killed;
 - back to back: the site down (503) the first night, three listing pages down (500, 503, 404)
@@ -44,6 +45,7 @@ TODAY = date(2011, 2, 11)
 DAY = date(2011, 2, 10)
 SITES = {"maghress-fr": "duckdb", "djazairess-ar": "postgresql"}
 DRIFTED = "djazairess-ar"
+FOLLOWS = "maghress-fr"  # follows source links (a copy of the profiles), as in the test
 HISTORIES = {
     "back to back": {"down_night": True, "every_stage": True},
     "recover after each": {"down_night": True, "every_stage": True, "recover_each": True},
@@ -64,7 +66,7 @@ def play_site(site: str, places, args, say) -> dict:
         drift=site == DRIFTED,
         slow_seconds=args.slow_seconds,
         rate_limit=args.rate_limit,
-        source_follow=args.source_follow,
+        source_follow=site == FOLLOWS,
     )
     histories = {
         label: {**options, "per_stage": args.kills, "drift_night": scenario.override}
@@ -146,7 +148,8 @@ def report(results: list[dict], command: str, seconds: float, args) -> str:
         c = s.fault_counts()
         fault_rows.append(
             f"| {s.site} | {c['broken']} | {c['slow']} ({s.faults.slow_seconds:g} s) | {c['truncated']} | "
-            f"{c['wrong_charset']} | {c['HTTP 500']} / {c['HTTP 404']} / {c['HTTP 503']} | "
+            f"{c['wrong_charset']} | {c['shared_source'] if s.source_follow else '(not followed)'} | "
+            f"{c['HTTP 500']} / {c['HTTP 404']} / {c['HTTP 503']} | "
             f"1 in {s.faults.rate_limit} | {c['drifted']} | "
             f"{', '.join(f'`{p}` {v}' for p, v in s.outage.items())} |"
         )
@@ -175,7 +178,7 @@ def report(results: list[dict], command: str, seconds: float, args) -> str:
     findings += [
         f"- {site} {history}: `{table}` differs from the reference" for site, history, table in differing
     ]
-    return f"""{SECTION}{" (source follow on)" if args.source_follow else ""}
+    return f"""{SECTION}
 
 Reproduce: `{command}` ({seconds:.0f} s, seed {args.seed}). One day ({DAY}) per site, devsite with
 every fault below on every night, `pressetl run` as an operator types it (politeness off), killed
@@ -184,8 +187,11 @@ stage: a fraction (0.1–0.7) of that stage's window in a run never killed, coun
 moment the stage begins its work in the killed run (the crawl: its child opens its WARC file;
 the transform, validation and load: the previous stage's manifest appears; the load's window is
 its ledger row's start and finish). Where a kill landed is read back from the manifests and
-the ledger ("after commit": the load had committed). The test (`tests/test_faults.py`, one kill
-per stage) runs the same harness.
+the ledger ("after commit": the load had committed). maghress-fr follows source links (a copy
+of its profile with `source_follow.enabled`; no shipped profile does), so its publishers' pages,
+and the articles whose link is the publisher's home, are crawled too. The outcomes are read
+from the warehouse's tables and from its per-URL record (`url_outcomes`), which must agree. The
+test (`tests/test_faults.py`, one kill per stage) runs the same harness.
 
 Faults (articles of the day hit; listing pages down on the outage night only):
 
@@ -209,6 +215,7 @@ FAULT_COLUMNS = (
     ("slow", True),
     ("truncated", True),
     ("wrong charset", True),
+    ("source link = publisher's home", True),
     ("HTTP 500 / 404 / 503", True),
     ("rate limit (429)", False),
     ("drifted", True),
@@ -275,7 +282,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sites", default=",".join(SITES), help="comma-separated, of " + ", ".join(SITES))
     parser.add_argument("--rate-limit", type=int, default=20, help="every Nth request answered 429")
     parser.add_argument("--slow-seconds", type=float, default=0.3)
-    parser.add_argument("--source-follow", action="store_true", help="follow the source links too")
     args = parser.parse_args(argv)
     sites = [s for s in args.sites.split(",") if s]
     if unknown := set(sites) - set(SITES):
@@ -307,11 +313,10 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, flag) != default:
             command += f" --{flag.replace('_', '-')} {getattr(args, flag)}"
     command += f" --sites {args.sites}" if sites != list(SITES) else ""
-    command += " --source-follow" if args.source_follow else ""
     text = report(results, command + " --write", time.perf_counter() - started, args)
     print(text)
     if args.write:
-        write_section(text, SECTION + (" (source follow on)" if args.source_follow else ""))
+        write_section(text, SECTION)
     return 0
 
 

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from fault_harness import Scenario
 from sqlalchemy import select
 
-from core.manifests import transform_manifest
+from core.outcomes import read_discovered
 from core.partitions import Partition
 from core.profiles import load_profile
 from core.rawzone import iter_responses, read_raw_items
@@ -68,43 +68,72 @@ def _table(name: str):
 
 @dataclass
 class Outcomes:
-    discovered: dict[str, str]  # path -> the raw item's error ("" when fetched)
-    loaded: dict[str, dict[str, Any]]  # path -> its articles row (title, body, body_source)
-    quarantined: dict[str, str]  # path -> reasons
-    failed: dict[str, str]  # path -> reason
-    duplicates: int = 0
-    duplicate_paths: set[str] = field(default_factory=set)  # the transform's sample
-    repeated: list[str] = field(default_factory=list)  # twice in the raw zone, or in one outcome
+    """A day's final state, URL by URL (paths): what the crawl discovered, what the warehouse's
+    tables hold, and the per-URL record (``url_outcomes``) that must agree with them."""
+
+    discovered: set[str]  # the crawl's list (discovered.jsonl)
+    fetched: dict[str, str]  # the raw items: path -> the fetch's error ("" when it succeeded)
+    loaded: dict[str, dict[str, Any]]  # articles: path -> row (title, body, body_source)
+    quarantined: dict[str, str]  # quarantined_articles: path -> reasons
+    failed: dict[str, str]  # page_failures of article pages: path -> reason
+    recorded: dict[str, tuple[str, str | None]]  # url_outcomes: path -> (outcome, reason)
+    repeated: list[str] = field(default_factory=list)  # twice in one list or table
     archived: set[str] = field(default_factory=set)  # article pages in any WARC file of any run
 
+    @property
+    def duplicates(self) -> dict[str, str]:
+        """path -> why (the article it repeats): a duplicate is in no table but the record."""
+        return {p: why or "" for p, (outcome, why) in self.recorded.items() if outcome == "duplicate"}
+
     def buckets(self, path: str) -> list[str]:
-        found = [("loaded", self.loaded), ("quarantined", self.quarantined), ("failed", self.failed)]
+        found = [
+            ("loaded", self.loaded),
+            ("quarantined", self.quarantined),
+            ("failed", self.failed),
+            ("duplicate", self.duplicates),
+        ]
         return [name for name, bucket in found if path in bucket]
 
     @property
     def lost(self) -> list[str]:
-        """Discovered, and nowhere: neither loaded, quarantined, failed nor a duplicate."""
-        return sorted(p for p in self.discovered if not self.buckets(p) and p not in self.duplicate_paths)
+        """Discovered, and in no outcome: not loaded, quarantined, failed or a duplicate (or the
+        per-URL record says ``unaccounted``)."""
+        unaccounted = {p for p, (outcome, _) in self.recorded.items() if outcome == "unaccounted"}
+        return sorted(p for p in self.discovered if not self.buckets(p) or p in unaccounted)
 
     @property
     def ambiguous(self) -> dict[str, list[str]]:
         return {p: b for p in sorted(self.discovered) if len(b := self.buckets(p)) > 1}
 
     @property
+    def disagreeing(self) -> dict[str, str]:
+        """Where the per-URL record says another thing than the tables (or says nothing)."""
+        found = {}
+        for path in sorted({*self.discovered, *self.recorded, *self.loaded, *self.quarantined, *self.failed}):
+            outcome, _ = self.recorded.get(path, ("no record", None))
+            tables = [b for b in self.buckets(path) if b != "duplicate"]
+            if outcome == "duplicate" and not tables:
+                continue
+            if tables != [outcome]:
+                found[path] = f"url_outcomes says {outcome}, the tables {tables or 'nothing'}"
+        return found
+
+    @property
     def unexplained(self) -> list[str]:
-        """Quarantined or failed without a reason."""
-        return sorted(p for bucket in (self.quarantined, self.failed) for p, why in bucket.items() if not why)
+        """Quarantined, failed or a duplicate without a reason."""
+        buckets = (self.quarantined, self.failed, self.duplicates)
+        return sorted(p for bucket in buckets for p, why in bucket.items() if not why)
 
     @property
     def strays(self) -> list[str]:
-        """Loaded, quarantined or failed for the day without being discovered by its crawl."""
-        seen = {*self.loaded, *self.quarantined, *self.failed}
-        return sorted(seen - set(self.discovered))
+        """An outcome for the day of a URL its crawl did not discover, or fetched and not listed."""
+        seen = {*self.loaded, *self.quarantined, *self.failed, *self.recorded, *self.fetched}
+        return sorted(seen - self.discovered)
 
     @property
     def forgotten(self) -> list[str]:
         """Article pages some run fetched (its WARC file) that the last crawl did not report."""
-        return sorted(self.archived - set(self.discovered))
+        return sorted(self.archived - self.discovered)
 
     @property
     def transient(self) -> list[str]:
@@ -113,12 +142,11 @@ class Outcomes:
     def problems(self) -> list[str]:
         found = [f"lost (discovered, in no outcome): {p}" for p in self.lost]
         found += [f"in several outcomes {b}: {p}" for p, b in self.ambiguous.items()]
+        found += [f"{why}: {p}" for p, why in self.disagreeing.items()]
         found += [f"no reason given: {p}" for p in self.unexplained]
         found += [f"an outcome for a URL the crawl did not discover: {p}" for p in self.strays]
-        found += [f"twice in the raw zone or in one outcome: {p}" for p in self.repeated]
+        found += [f"twice in one list or table: {p}" for p in self.repeated]
         found += [f"archived by a run, not discovered by the last: {p}" for p in self.forgotten]
-        if self.duplicates and len(self.lost) > 0:
-            found.append(f"{self.duplicates} duplicates counted, {len(self.lost)} URLs unaccounted")
         return found
 
     def figures(self) -> dict[str, int]:
@@ -127,44 +155,42 @@ class Outcomes:
             "loaded": len(self.loaded),
             "quarantined": len(self.quarantined),
             "failed": len(self.failed),
-            "duplicates": self.duplicates,
+            "duplicates": len(self.duplicates),
             "lost": len(self.lost),
         }
 
 
 def read_outcomes(data_dir: Path, warehouse_url: str, site: str, day: date) -> Outcomes:
     partition = Partition(site, day, data_dir)
-    items = read_raw_items(partition) if partition.raw_items.is_file() else []
     repeated: list[str] = []
-    discovered = _by_path(({"url": i.url, "error": i.error or ""} for i in items), "url", "error", repeated)
-    articles, quarantine, failures = (
-        _table(n) for n in ("articles", "quarantined_articles", "page_failures")
+    listed = read_discovered(partition.discovered_urls) if partition.discovered_urls.is_file() else []
+    discovered = set(_by_path(({"url": url} for url in listed), "url", "url", repeated))
+    items = read_raw_items(partition) if partition.raw_items.is_file() else []
+    fetched = _by_path(({"url": i.url, "error": i.error or ""} for i in items), "url", "error", repeated)
+    tables = {n: _table(n) for n in ("articles", "quarantined_articles", "page_failures", "url_outcomes")}
+
+    def of_day(name: str, *columns: str, where=()) -> list[dict[str, Any]]:
+        table = tables[name]
+        query = select(*(table.c[c] for c in columns))
+        return _rows(warehouse_url, query.where(table.c.site == site, table.c.logical_date == day, *where))
+
+    loaded = _by_path(
+        of_day("articles", "canonical_url", "title", "body", "body_source"), "canonical_url", None, repeated
     )
-    columns = (articles.c.canonical_url, articles.c.title, articles.c.body, articles.c.body_source)
-    rows = _rows(
-        warehouse_url, select(*columns).where(articles.c.site == site, articles.c.logical_date == day)
+    quarantined = _by_path(of_day("quarantined_articles", "url", "reasons"), "url", "reasons", repeated)
+    article_failures = (tables["page_failures"].c.kind == "article",)
+    failed = _by_path(
+        of_day("page_failures", "url", "reason", where=article_failures), "url", "reason", repeated
     )
-    loaded = _by_path(rows, "canonical_url", None, repeated)
-    query = select(quarantine.c.url, quarantine.c.reasons)
-    query = query.where(quarantine.c.site == site, quarantine.c.logical_date == day)
-    quarantined = _by_path(_rows(warehouse_url, query), "url", "reasons", repeated)
-    query = select(failures.c.url, failures.c.reason).where(
-        failures.c.site == site, failures.c.logical_date == day, failures.c.kind == "article"
-    )
-    failed = _by_path(_rows(warehouse_url, query), "url", "reason", repeated)
-    manifest = transform_manifest(partition)
+    recorded = {
+        path: (row["outcome"], row["reason"])
+        for path, row in _by_path(
+            of_day("url_outcomes", "url", "outcome", "reason"), "url", None, repeated
+        ).items()
+    }
     article = re.compile(load_profile(REPO_ROOT / "profiles", site).urls.article)
     archived = {path_of(r.url) for r in iter_responses(partition) if article.match(urlsplit(r.url).path)}
-    return Outcomes(
-        discovered,
-        loaded,
-        quarantined,
-        failed,
-        duplicates=manifest.duplicates if manifest else 0,
-        duplicate_paths={path_of(u) for u in (manifest.duplicate_urls if manifest else [])},
-        repeated=repeated,
-        archived=archived,
-    )
+    return Outcomes(discovered, fetched, loaded, quarantined, failed, recorded, repeated, archived)
 
 
 def _by_path(rows: Iterable[dict[str, Any]], url: str, value: str | None, repeated: list[str]) -> dict:
@@ -217,7 +243,7 @@ def ground_truth_problems(scenario: Scenario, outcomes: Outcomes) -> list[str]:
     read it) or quarantined with a reason (the broken ones must be)."""
     faults = scenario.faults
     expected = {a.path: a for a in scenario.world().articles_for_day(scenario.site, scenario.day)}
-    found = [f"not discovered: {p}" for p in sorted(set(expected) - set(outcomes.discovered))]
+    found = [f"not discovered: {p}" for p in sorted(set(expected) - outcomes.discovered)]
     found += [
         f"discovered, not an article of the day: {p}"
         for p in sorted(set(outcomes.discovered) - set(expected))
@@ -242,6 +268,8 @@ def ground_truth_problems(scenario: Scenario, outcomes: Outcomes) -> list[str]:
             if not outcomes.quarantined.get(path):
                 found.append(f"fetchable, neither loaded nor quarantined: {outcomes.buckets(path)} {path}")
             continue
+        if article.shared_source and row["body_source"] == "publisher":
+            found.append(f"its source link is the publisher's home, taken for its text: {path}")
         # the publisher's page is the generic extractor's (bench_extract_quality measures it)
         body = article.body if row["body_source"] != "publisher" else row["body"]
         if not drifted and (row["title"], row["body"]) != (article.title, body):
@@ -271,14 +299,17 @@ PER_RUN = {
     # rows are numbered in the order the crawl met the URLs: the order of a concurrent crawl
     "quarantined_articles": ("seq", "warc_file", "warc_record_id", "quarantined_at", "run_id"),
     "page_failures": ("seq", "failed_at", "run_id"),
+    "url_outcomes": ("seq", "run_id"),
 }
-_URL_COLUMNS = {"quarantined_articles": ("url",), "page_failures": ("url",)}  # as fetched: a port
+# as fetched (devsite's port); a duplicate's reason names the URL it repeats
+_URL_COLUMNS = {"quarantined_articles": ("url",), "page_failures": ("url",), "url_outcomes": ("url",)}
 _ARTICLE_KEY = {
     "articles": "canonical_url",
     "article_versions": "canonical_url",
     "story_signatures": "canonical_url",
     "quarantined_articles": "url",
     "page_failures": "url",
+    "url_outcomes": "url",
 }
 _LEDGER = (
     "status",

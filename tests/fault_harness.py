@@ -3,9 +3,10 @@ runs the day again, and the kills. Shared by ``tests/test_faults.py`` and
 ``bench/bench_faults.py`` (no tests here); what must hold afterwards is in ``fault_checks``.
 
 One day of one site is served by devsite with every fault at once (``plan_scenario``): broken,
-slow, truncated and wrong-charset articles, a rate limit, forced 500/404/503 on a few article
-pages, layout drift for the drifted site, and a few listing pages down (500/503/404) during the
-first night only (``DevServer.set_faults`` brings them back). An ``Operator`` runs the same
+slow, truncated and wrong-charset articles, articles whose source link is their publisher's home
+(shared by many: seen when the crawl follows source links), a rate limit, forced 500/404/503 on a
+few article pages, layout drift for the drifted site, and a few listing pages down (500/503/404)
+during the first night only (``DevServer.set_faults`` brings them back). An ``Operator`` runs the same
 ``pressetl run`` command again and again, never cleaning anything, as someone would after a red
 night. ``Operator.run(kill=...)`` SIGKILLs the command's process group (the CLI and its crawl
 child) inside one stage: each stage publishes its manifest last (``crawl.json``,
@@ -91,7 +92,7 @@ class Scenario:
         return counts
 
 
-_FLAGS = ("broken", "slow", "truncated", "wrong_charset")
+_FLAGS = ("broken", "slow", "truncated", "wrong_charset", "shared_source")
 
 
 def plan_scenario(
@@ -120,6 +121,7 @@ def plan_scenario(
         slow_seconds=slow_seconds,
         truncated_share=shares,
         wrong_charset_share=2 * shares,
+        shared_source_share=2 * shares,  # seen by a crawl that follows source links
         rate_limit=rate_limit,
         status_by_path=forced,
         drift_sites=frozenset({site}) if drift else frozenset(),

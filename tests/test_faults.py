@@ -37,11 +37,16 @@ from fault_checks import (
 )
 from fault_harness import STAGES, Chain, Scenario, Warehouses, plan_scenario, play
 
+from core.manifests import crawl_manifest
+
 TODAY = date(2011, 2, 11)
 DAY = date(2011, 2, 10)
 SEED = 13
 SITES = {"maghress-fr": "duckdb", "djazairess-ar": "postgresql"}  # site -> warehouse
 DRIFTED = "djazairess-ar"
+# No shipped profile follows source links; this one does (a copy of the profiles), so that the
+# publishers' pages and the articles sharing one (devsite's shared_source fault) are crawled too.
+FOLLOWS = "maghress-fr"
 
 
 @dataclass
@@ -54,7 +59,7 @@ class Played:
 
 def _play(site: str, places: dict[str, tuple[Path, str]]) -> Played:
     rng = random.Random(f"{SEED}-{site}")
-    scenario = plan_scenario(site, DAY, TODAY, rng, drift=site == DRIFTED)
+    scenario = plan_scenario(site, DAY, TODAY, rng, drift=site == DRIFTED, source_follow=site == FOLLOWS)
     chains = play(scenario, places, {"killed": {"every_stage": True}}, rng)
     outcomes, status = {}, {}
     for label, (data_dir, url) in places.items():
@@ -101,6 +106,21 @@ def test_the_first_night_is_red_and_says_which_listing_pages_failed(played, site
     # the ledger says it too, in one line: the morning's `pressetl status`
     (row,) = run_rows(played[site].chains["killed"].operator.warehouse_url, first.run_id)
     assert (row["status"], row["failed_stage"]) == ("failed", "crawl") and why in row["error"]
+
+
+@pytest.mark.parametrize("label", ["reference", "killed"])
+def test_the_publishers_pages_were_followed(played, label):
+    operator = played[FOLLOWS].chains[label].operator
+    manifest = crawl_manifest(operator.partition)
+    assert manifest.source_followed > 0  # (after a kill, from the pages earlier runs archived)
+    # the articles that share their publisher's home as source are loaded (the aggregator's copy)
+    scenario, outcomes = played[FOLLOWS].scenario, played[FOLLOWS].outcomes[label]
+    shared = {
+        a.path
+        for a in scenario.world().articles_for_day(FOLLOWS, DAY)
+        if a.shared_source and not (a.broken or a.truncated or a.path in scenario.faults.status_by_path)
+    }
+    assert len(shared) > 1 and shared - set(outcomes.transient) <= set(outcomes.loaded)
 
 
 @pytest.mark.parametrize("site", SITES)
@@ -159,7 +179,16 @@ def test_the_killed_warehouse_is_the_one_never_killed(played, site):
 def test_the_day_has_every_fault_at_once(site):
     scenario = plan_scenario(site, DAY, TODAY, random.Random(f"{SEED}-{site}"), drift=site == DRIFTED)
     counts = scenario.fault_counts()
-    hit = {"broken", "slow", "truncated", "wrong_charset", "HTTP 500", "HTTP 404", "HTTP 503"}
+    hit = {
+        "broken",
+        "slow",
+        "truncated",
+        "wrong_charset",
+        "shared_source",
+        "HTTP 500",
+        "HTTP 404",
+        "HTTP 503",
+    }
     assert all(counts[kind] >= 1 for kind in hit), counts
     assert counts["listing pages down the first night"] == 3 and scenario.faults.rate_limit
     assert (counts["drifted"] > 0) == (site == DRIFTED) == scenario.override
@@ -167,16 +196,26 @@ def test_the_day_has_every_fault_at_once(site):
 
 
 def test_the_checks_see_a_lost_url_a_url_twice_and_a_changed_row():
+    urls = {"/a/1", "/a/2", "/a/3", "/a/4", "/a/5"}
     outcomes = Outcomes(
-        discovered={"/a/1": "", "/a/2": "HTTP 500", "/a/3": "", "/a/4": ""},
+        discovered=urls,
+        fetched=dict.fromkeys(urls, ""),
         loaded={"/a/1": {}, "/a/4": {}},
         quarantined={"/a/4": "expect_column_values_to_not_be_null(title)"},
         failed={"/a/2": "HTTP 500", "/a/9": ""},
+        recorded={
+            "/a/1": ("loaded", None),
+            "/a/2": ("failed", "HTTP 500"),
+            "/a/4": ("loaded", None),
+            "/a/5": ("duplicate", "same article as /a/1"),
+        },
     )
     assert outcomes.lost == ["/a/3"]
     assert outcomes.ambiguous == {"/a/4": ["loaded", "quarantined"]}
     assert outcomes.unexplained == ["/a/9"] and outcomes.strays == ["/a/9"]
-    assert len(outcomes.problems()) == 4
+    assert set(outcomes.disagreeing) == {"/a/3", "/a/4", "/a/9"}
+    assert outcomes.figures()["duplicates"] == 1
+    assert len(outcomes.problems()) == 7
     found = differences(
         {"articles": {("x", 1)}, "sites": {("s",)}}, {"articles": {("x", 2)}, "sites": {("s",)}}
     )
