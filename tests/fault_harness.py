@@ -49,8 +49,9 @@ AFTER_COMMIT = "after-commit"  # the kill came after the load's commit: the run 
 FETCHING = "fetching"
 # What a stage's window is counted from: the mark of the moment it begins its work.
 BEGINS = {"crawl": FETCHING, "transform": "crawl", "validate": "transform", "load": "validate"}
-# The per-(site, day) lock (issue 13 (a)) gives a run a lease that a killed run's holder never
-# renews: the operator's re-run must not wait long for it. Passed to every run, unused until then.
+# The per-(site, day) lock (issue 13 (a)) gives a run a lease that a killed run never renews nor
+# releases: a short one, so that the operator's re-run, once it has expired, takes the day over.
+# Passed to every run (unused until the lock lands); after a kill the operator waits it out.
 LEASE_ENV = "PRESSETL_LOCK_LEASE_SECONDS"
 LEASE_SECONDS = 3.0
 POLL_SECONDS = 0.01
@@ -203,6 +204,7 @@ class Operator:
         self.label = label or scenario.site
         self.partition = Partition(scenario.site, scenario.day, data_dir)
         self.runs: list[Run] = []
+        self._killed_at: float | None = None
         self.logs = data_dir.parent / f"{data_dir.name}-logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.env = {
@@ -233,6 +235,9 @@ class Operator:
     def run(self, kill: tuple[str, float] | None = None, override: bool | None = None) -> Run:
         """One night: ``kill`` = (stage, seconds after the stage began) SIGKILLs the process group."""
         override = self.scenario.override if override is None else override
+        if self._killed_at is not None:  # the killed run's lease runs out first
+            time.sleep(max(0.0, self._killed_at + LEASE_SECONDS + 0.5 - time.monotonic()))
+            self._killed_at = None
         run = Run(len(self.runs) + 1, override)
         if kill is not None:
             run.aimed_at, run.kill_after = kill
@@ -259,6 +264,7 @@ class Operator:
         self._note_marks(run, before, run.seconds)
         run.run_id = self._run_id(run)
         if killed:
+            self._killed_at = time.monotonic()
             run.killed_in = self._landed(run)
         else:
             run.returncode = child.returncode
