@@ -186,7 +186,8 @@ by SIGKILL of its process group (the CLI and its crawl child) at a seeded random
 stage: a fraction (0.1–0.7) of that stage's window in a run never killed, counted from the
 moment the stage begins its work in the killed run (the crawl: its child opens its WARC file;
 the transform, validation and load: the previous stage's manifest appears; the load's window is
-its ledger row's start and finish). Where a kill landed is read back from the manifests and
+the first half of its ledger row's start to finish, since a re-run of a day already loaded has
+nothing to rewrite and loads faster). Where a kill landed is read back from the manifests and
 the ledger ("after commit": the load had committed). maghress-fr follows source links (a copy
 of its profile with `source_follow.enabled`; no shipped profile does), so its publishers' pages,
 and the articles whose link is the publisher's home, are crawled too. The outcomes are read

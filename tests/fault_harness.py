@@ -9,11 +9,12 @@ few article pages, layout drift for the drifted site, and a few listing pages do
 during the first night only (``DevServer.set_faults`` brings them back). An ``Operator`` runs the same
 ``pressetl run`` command again and again, never cleaning anything, as someone would after a red
 night. ``Operator.run(kill=...)`` SIGKILLs the command's process group (the CLI and its crawl
-child) inside one stage: each stage publishes its manifest last (``crawl.json``,
-``transform.json``, ``validation.json``), so a stage is known to have started when the previous
-one's manifest appears, and the kill comes a seeded random fraction of that stage's duration
-(measured in a run that was never killed) later. Where it really landed is read afterwards from
-the manifests and the ledger (``Run.killed_in``).
+child) inside one stage. Each stage publishes its manifest last (``crawl.json``,
+``transform.json``, ``validation.json``), so a stage is known to have begun when the previous
+one's manifest appears (the crawl: when its child opens its WARC file; before, it imports), and
+the kill comes a seeded random fraction of the stage's window in a run never killed later (the
+load's window: its ledger row's start and finish). Where it really landed is read afterwards
+from the manifests and the ledger (``Run.killed_in``).
 
 ``chain`` is one day's history: the night of the outage, then the kills back to back (each
 re-run is the operator's "run again", and may be killed in turn), then re-runs until one
@@ -188,7 +189,8 @@ class Run:
         assert self.load is not None, f"run {self.number} did not load"
         found = {s: (0.0, self.marks[s] - self.marks[BEGINS[s]]) for s in STAGES[:-1]}
         begun, wrote = self.load
-        found["load"] = (begun - self.marks["validate"], wrote - begun)
+        # half of it: a re-run of a day already loaded has nothing to rewrite, its load is faster
+        found["load"] = (begun - self.marks["validate"], (wrote - begun) / 2)
         return found
 
 
@@ -208,7 +210,7 @@ class Operator:
         self.logs = data_dir.parent / f"{data_dir.name}-logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if not k.startswith("PRESSETL_")},
             "PRESSETL_DATA_DIR": str(data_dir),
             "PRESSETL_WAREHOUSE_URL": warehouse_url,
             "PRESSETL_POLITE": "0",  # devsite is ours
