@@ -227,6 +227,10 @@ def ledger_problems(outcomes: Outcomes, warehouse_url: str, site: str, day: date
     found = []
     if row["status"] != "succeeded" or not row["reconciles"]:
         found.append(f"ledger: latest run {row['run_id']} {row['status']}, reconciles={row['reconciles']}")
+    locks = _table("partition_locks")
+    held = _rows(warehouse_url, select(locks).where(locks.c.site == site, locks.c.logical_date == day))
+    if held:  # the run that succeeded released the day; a killed run's lease would have expired
+        found.append(f"the day is still locked after its last run: {held}")
     counted = {k: row[k] for k in ("discovered", "loaded", "quarantined", "failed", "duplicates")}
     seen = {k: v for k, v in outcomes.figures().items() if k in counted}
     if counted != seen:
