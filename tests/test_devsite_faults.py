@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import pickle
 import socket
+import struct
 import time
 from dataclasses import replace
 from datetime import date, timedelta
@@ -222,3 +223,17 @@ def test_faults_changed_on_a_running_server_keep_its_ports():
         broken = next(a for a in running.world.articles_for_day("maghress-fr", DAY) if a.broken)
         assert not Selector(text=fetch(base + broken.path)[2].decode("utf-8")).css("span.articletitle")
         assert fetch(leseco + "/")[0] == 200
+
+
+def test_a_client_that_hangs_up_leaves_no_traceback(capfd):
+    """A crawler killed mid-request resets its connection: the server goes on, quietly."""
+    with serve(World(today=TODAY)) as running:
+        parts = urlsplit(running.base_url)
+        for _ in range(3):
+            client = socket.create_connection((parts.hostname, parts.port))
+            client.sendall(b"GET /fr/lesecos HTTP/1.1\r\nHost: x\r\n")  # the request half sent
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client.close()  # with SO_LINGER 0: a reset, not a clean close
+        time.sleep(0.3)
+        assert fetch(running.base_url + "/fr/lesecos")[0] == 200
+    assert "Traceback" not in capfd.readouterr().err
