@@ -38,41 +38,40 @@ class UrlOutcome(BaseModel):
     reason: str | None = None  # why it was not loaded; None for loaded and staged
 
 
-def write_outcomes(path: Path, outcomes: Iterable[UrlOutcome]) -> int:
+def _write_lines(path: Path, lines: Iterable[str]) -> int:
+    """JSON Lines published atomically; how many lines."""
     count = 0
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as out:
-        for outcome in outcomes:
-            out.write(outcome.model_dump_json(exclude_none=True) + "\n")
+        for line in lines:
+            out.write(line + "\n")
             count += 1
     return count
+
+
+def _read_lines(path: Path) -> Iterator[str]:
+    with path.open(encoding="utf-8") as lines:
+        yield from (line for line in lines if line.strip())
+
+
+def write_outcomes(path: Path, outcomes: Iterable[UrlOutcome]) -> int:
+    return _write_lines(path, (o.model_dump_json(exclude_none=True) for o in outcomes))
 
 
 def read_outcomes(path: Path) -> Iterator[UrlOutcome]:
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            if line.strip():
-                yield UrlOutcome.model_validate_json(line)
+    return (UrlOutcome.model_validate_json(line) for line in _read_lines(path))
 
 
 def write_discovered(path: Path, urls: Iterable[str]) -> int:
-    """The crawl's list of discovered URLs, published atomically."""
-    count = 0
-    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as out:
-        for url in urls:
-            out.write(json.dumps({"url": url}, ensure_ascii=False) + "\n")
-            count += 1
-    return count
+    """The crawl's list of discovered URLs."""
+    return _write_lines(path, (json.dumps({"url": url}, ensure_ascii=False) for url in urls))
 
 
 def read_discovered(path: Path) -> Iterator[str]:
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            if line.strip():
-                yield json.loads(line)["url"]
+    return (json.loads(line)["url"] for line in _read_lines(path))
 
 
-def tally(outcomes: Iterable[UrlOutcome]) -> tuple[LedgerCounts, int]:
-    """The ledger's counts from final outcomes, and how many URLs are unaccounted.
+def tally(outcomes: Iterable[UrlOutcome]) -> LedgerCounts:
+    """The ledger's counts from final outcomes.
 
     Every URL is discovered; ``unaccounted`` ones are in no other count, so the
     counts reconcile exactly when there are none.
@@ -82,7 +81,7 @@ def tally(outcomes: Iterable[UrlOutcome]) -> tuple[LedgerCounts, int]:
     if stray:
         raise ValueError(f"outcomes not final: {sorted(stray)}")
     discovered = sum(by.values())
-    counts = LedgerCounts(
+    return LedgerCounts(
         discovered=discovered,
         fetched=discovered - by["failed"] - by["unaccounted"],
         failed=by["failed"],
@@ -90,4 +89,3 @@ def tally(outcomes: Iterable[UrlOutcome]) -> tuple[LedgerCounts, int]:
         quarantined=by["quarantined"],
         loaded=by["loaded"],
     )
-    return counts, by["unaccounted"]

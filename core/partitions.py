@@ -118,8 +118,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
-def stage_dirs(partition: Partition, stage: str) -> tuple[Path, ...]:
-    """Where ``stage`` writes (its outputs, and ``atomic_path``'s temp files beside them)."""
+def _stage_dirs(partition: Partition, stage: str) -> tuple[Path, ...]:
+    """Where ``stage`` writes (its outputs, and their temporary names beside them)."""
     return {
         "crawl": (partition.raw_dir, partition.warc_dir),
         "transform": (partition.staged_dir,),
@@ -128,18 +128,20 @@ def stage_dirs(partition: Partition, stage: str) -> tuple[Path, ...]:
     }[stage]
 
 
-def remove_stale_temps(folders: tuple[Path, ...]) -> list[Path]:
-    """Remove the temp files of ``atomic_path`` a killed stage left (SIGKILL skips its cleanup).
+def remove_stale_files(partition: Partition, stage: str) -> list[Path]:
+    """Remove what dead runs left half-written where ``stage`` writes: a crawl's ``.part``
+    files (``part_path``) and ``atomic_path``'s temp files (SIGKILL skips their cleanup).
 
     Called by a run that holds the partition's lock before the stage writes: any such file
-    there then belongs to a run that died.
+    there then belongs to a run that died, or lost the lock.
     """
     removed = []
-    for folder in folders:
+    for folder in _stage_dirs(partition, stage):
         if not folder.is_dir():
             continue
-        for path in sorted(folder.glob(".*.tmp")):
-            if path.is_file():
+        for path in sorted(folder.iterdir()):
+            stale = is_part(path) or (path.name.startswith(".") and path.name.endswith(".tmp"))
+            if stale and path.is_file():
                 path.unlink(missing_ok=True)
                 removed.append(path)
     return removed
@@ -161,7 +163,7 @@ def part_path(target: Path, run_id: str, pid: int | None = None) -> Path:
     """Where a crawl writes ``target`` until it publishes it (``os.replace``):
     ``.<name>.<run_id>.<pid>.part`` beside it, so that two processes never write one file.
     Readers skip these; the next crawl of the partition removes a dead run's
-    (``core.rawzone.remove_stale_parts``)."""
+    (``remove_stale_files``)."""
     pid = os.getpid() if pid is None else pid
     return target.with_name(f".{target.name}.{safe_run_id(run_id) or 'run'}.{pid}{PART_SUFFIX}")
 

@@ -61,38 +61,6 @@ def warc_files(partition: Partition) -> list[Path]:
     )
 
 
-def stale_parts(partition: Partition) -> list[Path]:
-    """Every ``.part`` file in the partition's raw zone (items, failures, WARC)."""
-    found = []
-    for folder in (partition.raw_dir, partition.warc_dir):
-        if folder.is_dir():
-            found += [p for p in folder.iterdir() if is_part(p) and p.is_file()]
-    return sorted(found)
-
-
-def remove_stale_parts(partition: Partition) -> list[Path]:
-    """Remove the ``.part`` files that runs left in the raw zone, and log which.
-
-    Called by a crawl that holds the partition's lock, before its spider starts: every
-    ``.part`` file there then belongs to a run that died, or lost the lock, mid-crawl.
-    """
-    removed = []
-    for path in stale_parts(partition):
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            continue
-        removed.append(path)
-    if removed:
-        log.warning(
-            "%s: removed %d file(s) a dead run left half-written: %s",
-            partition.key,
-            len(removed),
-            ", ".join(str(p.relative_to(partition.raw_dir)) for p in removed),
-        )
-    return removed
-
-
 # What a damaged WARC file raises in warcio: a cut or corrupt gzip member (zlib), a bad record
 # header (ArchiveLoadFailed; AttributeError when the header itself is cut), a bad digest.
 _DAMAGE = (ArchiveLoadFailed, EOFError, OSError, ValueError, AttributeError, zlib.error)

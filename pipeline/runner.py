@@ -23,7 +23,7 @@ from datetime import date, timedelta
 
 from core.errors import LockLost, PartitionBusy, WarehouseSchemaError
 from core.manifests import partition_counts
-from core.partitions import Partition, remove_stale_temps, stage_dirs
+from core.partitions import Partition, remove_stale_files
 from core.settings import Settings
 from core.text import one_line
 from pipeline.ledger import recorded
@@ -99,13 +99,8 @@ def run_stage(
     from pipeline.stages.crawl import reuse_raw_zone
 
     with partition_lock(settings, site, day, run_id) as lock:
-        if stage == "crawl" and not options.reprocess:
-            from core.rawzone import remove_stale_parts
-
-            # We hold the lock and our spider has not started: any .part file is a dead run's.
-            remove_stale_parts(Partition(site, day, settings.data_dir))
-        if not (stage == "crawl" and options.reprocess):
-            _remove_stale_temps(Partition(site, day, settings.data_dir), stage)
+        if not (stage == "crawl" and options.reprocess):  # a reprocess's crawl writes nothing
+            _remove_stale_files(Partition(site, day, settings.data_dir), stage)
         with recorded(settings, site, day, run_id, stage):
             if stage == "crawl":
                 if options.reprocess:
@@ -122,11 +117,12 @@ def run_stage(
     return summary
 
 
-def _remove_stale_temps(partition: Partition, stage: str) -> None:
-    removed = remove_stale_temps(stage_dirs(partition, stage))
+def _remove_stale_files(partition: Partition, stage: str) -> None:
+    """We hold the lock and the stage has not started: half-written files are a dead run's."""
+    removed = remove_stale_files(partition, stage)
     if removed:
         log.warning(
-            "%s: removed %d temp file(s) a dead %s left: %s",
+            "%s: removed %d file(s) a dead run left half-written (%s): %s",
             partition.key,
             len(removed),
             stage,

@@ -13,8 +13,8 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from core.partitions import Partition, part_path
-from core.rawzone import index_archived, iter_responses, read_archived, remove_stale_parts, warc_files
+from core.partitions import Partition, part_path, remove_stale_files
+from core.rawzone import index_archived, iter_responses, read_archived, warc_files
 from core.records import PageFailure
 from spiders.pipelines import RawZoneWriter
 from spiders.warc import WarcArchiveMiddleware
@@ -91,11 +91,11 @@ def test_crawl_files_are_named_for_their_run_and_process_and_readers_skip_them(p
 
     # The next crawl removes what the dead ones left, and says so.
     names = sorted(p.name for p in [second.items.tmp, second.failures.tmp, warc._tmp_path])
-    removed = remove_stale_parts(partition)
+    removed = remove_stale_files(partition, "crawl")
     assert sorted(p.name for p in removed) == names
     assert not [p for p in partition.raw_dir.rglob("*.part")]
     assert partition.failures.is_file() and (partition.warc_dir / "run-1.warc.gz").is_file()
-    assert remove_stale_parts(partition) == []
+    assert remove_stale_files(partition, "crawl") == []
 
 
 def test_a_warc_cut_anywhere_gives_the_whole_records_before_the_cut(partition, caplog):

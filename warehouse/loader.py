@@ -116,7 +116,8 @@ class _ArticleLoad:
     # slug → (name, key, flagged new): one entry per publication, not per article
     publications: SeenPublications = dataclasses.field(default_factory=dict)
     stories: StoryCounts = dataclasses.field(default_factory=StoryCounts)
-    # canonical URL → the URL (as fetched) of the row loaded for it; URL → the one it repeated
+    # canonical URL → the URL (as fetched) of the row loaded for it (small, unlike the rows);
+    # URL → the one it repeated
     seen: dict[str, str] = dataclasses.field(default_factory=dict)
     repeated: dict[str, str] = dataclasses.field(default_factory=dict)
 
@@ -171,7 +172,7 @@ def _load_articles(
     progress: Progress | None,
     stories: StoryLinking | None,
 ) -> _ArticleLoad:
-    result = _ArticleLoad()  # its canonical URLs of this partition: small, unlike the rows
+    result = _ArticleLoad()
     merge = ArticleMerge(STAGE_TABLE, STAGE_COLUMNS, ARTICLE_COLUMNS, CONTENT_COLUMNS)
     stage = Stage.open(conn, STAGE_COLUMNS)
     for batch in read_batches(partition.validated_articles, STAGE_COLUMNS, batch_rows):
@@ -323,7 +324,7 @@ def load_partition(
         )
         if partition.transform_outcomes.exists():  # staged before outcomes were kept: counts as given
             outcomes = list(settle(partition, set(articles.seen.values()), articles.repeated))
-            final, _ = replace_outcomes(conn, partition, run_id, outcomes, rows_per_statement)
+            final = replace_outcomes(conn, partition, run_id, outcomes, rows_per_statement)
         write_run(
             conn,
             run_row(

@@ -60,9 +60,8 @@ def settle(partition: Partition, loaded: set[str], repeated: dict[str, str]) -> 
 
 def replace_outcomes(
     conn: Connection, partition: Partition, run_id: str, outcomes: list[UrlOutcome], chunk_size: int
-) -> tuple[LedgerCounts, int]:
-    """Write the partition's outcomes in place of the earlier ones; the ledger's counts from
-    them, and how many are unaccounted."""
+) -> LedgerCounts:
+    """Write the partition's outcomes in place of the earlier ones; the ledger's counts from them."""
     table = UrlOutcomeRow.__table__
     conn.execute(delete(table).where(table.c.site == partition.site, table.c.logical_date == partition.day))
     rows: Iterator[dict[str, Any]] = (

@@ -37,8 +37,7 @@ log = logging.getLogger(__name__)
 class RawArticles:
     """What the scan found: the ledger's counts, and where each article to read is."""
 
-    discovered: int = 0
-    failed_fetch: int = 0
+    discovered: int = 0  # raw items read (a URL in items.jsonl twice counts twice)
     wanted: dict[str, int] = field(default_factory=dict)  # article record id → offset in items.jsonl
     publisher_of: dict[str, str] = field(default_factory=dict)  # publisher record id → article record id
     url_duplicates: list[str] = field(default_factory=list)
@@ -46,7 +45,11 @@ class RawArticles:
     # what became of each URL the crawl discovered, so far: staged (to read), failed, duplicate,
     # unaccounted (no raw item); the transform settles the ones it reads
     outcomes: dict[str, UrlOutcome] = field(default_factory=dict)
-    unaccounted: list[str] = field(default_factory=list)
+
+    @property
+    def failed_fetch(self) -> int:
+        """Articles whose chosen fetch failed."""
+        return sum(1 for o in self.outcomes.values() if o.outcome == "failed")
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,6 @@ def scan_raw_items(partition: Partition, profile: SiteProfile) -> RawArticles:
             best[url] = fetch
     for fetch in best.values():
         if fetch.record is None:
-            result.failed_fetch += 1
             result.outcomes[fetch.url] = UrlOutcome(url=fetch.url, outcome="failed", reason=fetch.error)
             continue
         result.wanted[fetch.record] = fetch.offset
@@ -131,19 +133,18 @@ def _unaccounted(partition: Partition, result: RawArticles) -> None:
     """Discovered URLs (the crawl's list) with no raw item: they stay in the ledger, unaccounted."""
     if not partition.discovered_urls.is_file():
         return  # crawled before crawls listed their URLs: the raw items are the list
-    for url in read_discovered(partition.discovered_urls):
-        if url not in result.outcomes:
-            result.unaccounted.append(url)
-            result.outcomes[url] = UrlOutcome(
-                url=url, outcome="unaccounted", reason="discovered, but the crawl recorded no fetch of it"
-            )
-    if result.unaccounted:
+    missing = [url for url in read_discovered(partition.discovered_urls) if url not in result.outcomes]
+    for url in missing:
+        result.outcomes[url] = UrlOutcome(
+            url=url, outcome="unaccounted", reason="discovered, but the crawl recorded no fetch of it"
+        )
+    if missing:
         log.error(
             "%s %s: %d discovered URL(s) have no raw item, first %s",
             partition.site,
             partition.day,
-            len(result.unaccounted),
-            result.unaccounted[0],
+            len(missing),
+            missing[0],
         )
 
 

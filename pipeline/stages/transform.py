@@ -155,7 +155,7 @@ def transform(
         discovered=len(outcomes),
         failed=by_outcome["failed"],
         unaccounted=by_outcome["unaccounted"],
-        unaccounted_urls=items.unaccounted[:_SAMPLE],
+        unaccounted_urls=[o.url for o in outcomes.values() if o.outcome == "unaccounted"][:_SAMPLE],
         missing_warc_records=missing[:_SAMPLE],
         duplicates=by_outcome["duplicate"],
         duplicate_urls=items.url_duplicates[:_SAMPLE],
