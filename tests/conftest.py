@@ -3,6 +3,7 @@ and a fresh PostgreSQL database per test session (server at 127.0.0.1:5432)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -100,12 +101,12 @@ def settings(tmp_path: Path, devsite_url: str) -> Settings:
     return make_settings(tmp_path / "data", devsite_url)
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A database of its own on the local PostgreSQL server, dropped at the end."""
+@contextlib.contextmanager
+def new_pg_database(prefix: str = "pressetl_test") -> Iterator[str]:
+    """A database of its own on the local PostgreSQL server (its URL), dropped at the end."""
     from sqlalchemy import create_engine, text
 
-    name = f"pressetl_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -115,6 +116,12 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with new_pg_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

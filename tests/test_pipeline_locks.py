@@ -15,14 +15,13 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import PG_ADMIN_URL, SITE, TODAY, make_settings
+from conftest import SITE, TODAY, make_settings, new_pg_database
 
 from devsite import Faults, World
 from warehouse import locks
@@ -43,16 +42,8 @@ REFUSED = re.compile(
 @pytest.fixture
 def pg_warehouse() -> Iterator[str]:
     """A PostgreSQL database of this test's own (the session's holds other tests' days)."""
-    name = f"pressetl_locks_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_pg_database("pressetl_locks") as url:
+        yield url
 
 
 def pressetl_run(settings, run_id: str, *extra: str, lease: float = 300.0, **popen) -> subprocess.Popen:

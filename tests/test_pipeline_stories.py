@@ -8,7 +8,6 @@ import json
 import multiprocessing
 import random
 import shutil
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -18,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 import sqlalchemy as sa
-from conftest import PG_ADMIN_URL, make_settings
+from conftest import make_settings, new_pg_database
 
 from devsite.partitions import devsite_pages, write_partition
 from devsite.world import World
@@ -62,16 +61,8 @@ def raw_zone(tmp_path_factory, world: World) -> Path:
 @pytest.fixture
 def pg_warehouse() -> Iterator[str]:
     """A database of this test's own on the local server (the session's is shared with others)."""
-    name = f"pressetl_stories_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_pg_database("pressetl_stories") as url:
+        yield url
 
 
 def _copy(raw_zone: Path, target: Path) -> Path:
