@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import quote, urlsplit
 
-from devsite.catalog import SiteSpec
+from devsite.catalog import SiteSpec, source_wordings
 from devsite.markup import attr, noisy, text
 from devsite.model import ExpectedArticle
 from devsite.render import DEFAULT_OFFSITE, ad_slot, offsite_banner, page, sponsored_links, stub_date_text
-from devsite.seeds import stable_rng
+from devsite.seeds import stable_int, stable_rng
 from devsite.textgen import snippet, vocabulary
 from devsite.world import World
 
@@ -40,7 +40,6 @@ def published_line(site: SiteSpec, article: ExpectedArticle) -> str:
 def article_page(
     world: World, site: SiteSpec, article: ExpectedArticle, offsite: str = DEFAULT_OFFSITE
 ) -> str:
-    ui = site.ui
     drift = world.faults.drifted(site.name)
     key = (article.site, article.publication_slug, article.aggregator_id)
     published = published_line(site, article)
@@ -70,8 +69,7 @@ def article_page(
             image,
             body,
             _share(site, article),
-            f'<p class="source"><a href="{attr(_source_link(article))}" rel="nofollow" target="_blank">'
-            f"{text(ui['source_link'])}</a></p>",
+            _source_paragraph(site, article),
             "</div>",
             offsite_banner(offsite, site.name, "article"),
             _related(world, site, article),
@@ -81,6 +79,18 @@ def article_page(
     return page(
         site, _head_title(site, article), content, head=_head(article), body_class="article", offsite=offsite
     )
+
+
+def _source_paragraph(site: SiteSpec, article: ExpectedArticle) -> str:
+    """The "read at the source" link: the site's wording, or (source-wording fault) another."""
+    wording, attributes = site.ui["source_link"], True
+    if article.other_source_wording:
+        variants = source_wordings(site.language)
+        pick = variants[stable_int("source-wording", article.site, article.aggregator_id) % len(variants)]
+        wording = pick["text"].replace("{publication}", article.publication_name)
+        attributes = pick["attributes"]
+    extra = ' rel="nofollow" target="_blank"' if attributes else ""
+    return f'<p class="source"><a href="{attr(_source_link(article))}"{extra}>{text(wording)}</a></p>'
 
 
 def _source_link(article: ExpectedArticle) -> str:

@@ -234,5 +234,11 @@ def publisher_hosts() -> dict[str, list[tuple[SiteSpec, PublicationSpec]]]:
 
 
 @cache
+def source_wordings(language: str) -> list[dict[str, Any]]:
+    """Other wordings of the source link (the source-wording fault), ``data/source_wordings.json``."""
+    return _read_json("source_wordings.json")[language]
+
+
+@cache
 def ui_text(language: str) -> dict[str, str]:
     return _read_json("ui.json")[language]

@@ -48,6 +48,7 @@ class ExpectedArticle:
     truncated: bool = False  # Faults.truncated_share: the body stops short, then the connection closes
     wrong_charset: bool = False  # Faults.wrong_charset_share: header and body disagree on the charset
     shared_source: bool = False  # Faults.shared_source_share: the source link is the publisher's home
+    other_source_wording: bool = False  # Faults.source_wording_share: the link says it otherwise
 
     def __post_init__(self) -> None:
         if not self.full_blocks:
@@ -110,6 +111,9 @@ class Faults:
     # articles whose "read at the source" link points at the publisher's home page, which many
     # articles then share (as aggregators do when the original URL was lost)
     shared_source_share: float = 0.0
+    # articles whose source link uses another wording than the profile's phrase (and sometimes
+    # no rel/target): only the page's structure says it is the source link
+    source_wording_share: float = 0.0
     rate_limit: int = 0  # every Nth request to an aggregator host gets 429 + Retry-After: 1; 0: never
     drift_sites: frozenset[str] = frozenset()  # drift for these sites only
     thin_days: Mapping[date, float] = field(default_factory=dict)  # day -> share of its articles kept
@@ -121,6 +125,7 @@ class Faults:
             "truncated_share",
             "wrong_charset_share",
             "shared_source_share",
+            "source_wording_share",
         ):
             _share(name, getattr(self, name))
         if self.slow_seconds < 0:
@@ -149,6 +154,7 @@ class Faults:
                 self.truncated_share,
                 self.wrong_charset_share,
                 self.shared_source_share,
+                self.source_wording_share,
                 self.rate_limit,
                 self.drift_sites,
                 tuple(sorted(self.thin_days.items())),

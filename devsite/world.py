@@ -164,6 +164,7 @@ class World:
                 ("truncated", faults.truncated_share),
                 ("wrong_charset", faults.wrong_charset_share),
                 ("shared_source", faults.shared_source_share),
+                ("other_source_wording", faults.source_wording_share),
             )
             if share and _draw(name, article) < share
         }

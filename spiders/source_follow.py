@@ -8,12 +8,12 @@ base URL; the RawItem keeps the real link either way.
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from parsel import Selector
 
 from core.profiles import SiteProfile
-from core.selectors import select_first
+from core.source_link import find_source_link, selected_elements
 from spiders.hosts import netloc
 
 
@@ -21,6 +21,7 @@ class PublisherLinks:
     def __init__(self, profile: SiteProfile, publisher_urls: dict[str, str] | None = None):
         follow = profile.source_follow
         self.selector = profile.selectors.source_link
+        self.body_selector = profile.selectors.body
         self.hosts = frozenset(h.lower() for h in follow.allowed_hosts) if follow.enabled else frozenset()
         self.publisher_urls = {
             host.lower(): url.rstrip("/")
@@ -37,16 +38,15 @@ class PublisherLinks:
         return self.hosts | {netloc(url) for url in self.publisher_urls.values()}
 
     def source_link(self, page: Selector, base: str) -> str | None:
-        """The "Cliquez ici" href, when source follow is on and its host is allowed."""
+        """The "read at the source" link (found as the transform finds it: by the page's
+        structure), when source follow is on and its host is allowed."""
         if not self.hosts:
             return None
-        href = select_first(page, self.selector)
-        if not href:
+        content = selected_elements(page.root, self.body_selector)
+        source = find_source_link(page.root, base, hint=self.selector, content=content)
+        if source is None or (urlsplit(source).hostname or "").lower() not in self.hosts:
             return None
-        url = urlsplit(urljoin(base, href))
-        if url.scheme not in {"http", "https"} or (url.hostname or "").lower() not in self.hosts:
-            return None
-        return urlunsplit(url)
+        return source
 
     def request_url(self, source: str) -> str:
         """Where to fetch ``source``: the same URL, or its path on the publisher's override."""

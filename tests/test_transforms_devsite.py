@@ -68,3 +68,17 @@ def test_rows_match_devsite_ground_truth(site: str, drift: bool) -> None:
         if not drift:
             assert row["error"] is None, where
             assert row["thumbnail_url"] == expected.thumbnail_url, where
+
+
+@pytest.mark.parametrize("site", FAMILY)
+def test_source_links_worded_otherwise_are_found_on_every_site(site: str) -> None:
+    """devsite's source-wording fault: every article's link says it in another way (the
+    publication's name, "المصدر: …", "Source : …"), some without rel/target."""
+    profile = load_profile_file(ROOT / "profiles" / f"{site}.yaml").with_base_url(BASE)
+    world = World(date(2024, 5, 10), Faults(source_wording_share=1.0))
+    articles = world.articles_for_day(site, DAY)
+    assert articles and all(a.other_source_wording for a in articles)
+    for expected in articles:
+        html = article_page(world, world.site(site), expected)
+        raw = RawItem(site=site, logical_date=DAY, url=BASE + expected.path, fetched_at=datetime.now(UTC))
+        assert build_article(raw, html, profile)["source_url"] == expected.source_url, expected.path

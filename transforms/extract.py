@@ -26,6 +26,7 @@ from parsel.csstranslator import css2xpath
 from core.dates import split_publication_line
 from core.profiles import SiteProfile
 from core.selectors import XPATH_PREFIX
+from core.source_link import find_source_link
 from core.text import clean_text
 from transforms.blocks import SKIPPED_TAGS, BlockCollector, ExtractedPage
 from transforms.generic import extract_generic
@@ -159,7 +160,8 @@ def extract_with_profile(html: str, url: str | None, profile: SiteProfile) -> Ex
 
     publication_line = _text_of(select_nodes(page, sel.publication_line))
     common = {
-        "source_url": _url_of(page, sel.source_link, url),
+        # by the page's structure, the profile's selector a hint (core.source_link)
+        "source_url": find_source_link(page, url, hint=sel.source_link, content=tuple(chosen)),
         "thumbnail_url": _url_of(page, sel.thumbnail, url),
         "language_declared": _declared_language(page),
     }
@@ -180,6 +182,11 @@ def extract_with_profile(html: str, url: str | None, profile: SiteProfile) -> Ex
         extraction="selectors",
         error="; ".join(missing) or None,
     )
+
+
+def source_link_of(html: str, url: str | None) -> str | None:
+    """A page's "read at the source" link without a profile: wording and structure only."""
+    return find_source_link(_parse(html), url) if html and html.strip() else None
 
 
 def _publication_fields(line: str | None, profile: SiteProfile) -> dict[str, str | None]:

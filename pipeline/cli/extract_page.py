@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ from w3lib.encoding import html_to_unicode
 
 from core.dates import parse_date, parse_publication_line
 from core.profiles import SiteProfile
-from transforms.extract import extract_with_profile
+from transforms.extract import extract_with_profile, source_link_of
 from transforms.generic import extract_generic
 
 FIELDS = ("url", "title", "publication", "published_at", "body", "language", "source_url")
@@ -30,6 +31,7 @@ def extract_page(path: Path, url: str | None, profile: SiteProfile | None) -> di
             language = page.language_declared or profile.language
         else:
             page = extract_generic(html, url)
+            page = replace(page, source_url=page.source_url or source_link_of(html, url))
             publication = page.publication_name
             published = parse_date(page.date_text, languages=("fr", "en", "ar")) if page.date_text else None
             language = page.language_declared
