@@ -40,6 +40,7 @@ from parsel.csstranslator import css2xpath
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from core.errors import BoilerplateError
+from core.furniture import is_furniture
 from core.selectors import XPATH_PREFIX
 from core.settings import REPO_ROOT
 
@@ -48,18 +49,6 @@ FAMILY_SOURCE_LINK = REPO_ROOT / "profiles" / "family" / "source_link.yaml"
 HINT, WORDING, AFTER_CONTENT, LINK_ATTRIBUTES, REDIRECT, BEFORE_CONTENT = 4, 2, 1, 1, 1, -1
 MIN_SCORE = 2
 
-# Ancestors that hold furniture, never the source link.
-_FURNITURE_TAGS = frozenset({"nav", "header", "footer", "aside", "form", "menu", "button"})
-_FURNITURE_WORDS = frozenset(
-    {
-        "ad", "ads", "advert", "advertisement", "adsbygoogle", "banner", "sponsor", "sponsored",
-        "promo", "partner", "partners", "share", "sharing", "social", "related", "menu", "nav",
-        "navbar", "navigation", "sidebar", "footer", "header", "widget", "comment", "comments",
-        "breadcrumb", "breadcrumbs", "ticker", "tags", "pagination", "newsletter", "outbrain",
-        "taboola",
-    }
-)  # fmt: skip
-_CLASS_WORDS = re.compile(r"[a-z]+")
 _LINK_RELS = frozenset({"nofollow", "external", "noopener", "noreferrer"})
 _MARKS = re.compile(r"[\u064B-\u065F\u0670\u0640]")  # Arabic diacritics and tatweel
 _SPACE = re.compile(r"\s+")
@@ -214,20 +203,7 @@ def _external_target(
 
 def _is_furniture(link) -> bool:
     rel = set((link.get("rel") or "").lower().split())
-    if rel & {"sponsored", "ugc"}:
-        return True
-    for element in (link, *link.iterancestors()):
-        if element.tag in _FURNITURE_TAGS:
-            return True
-        names = f"{element.get('class') or ''} {element.get('id') or ''} {element.get('role') or ''}"
-        if names != "  " and _names_furniture(names):
-            return True
-    return False
-
-
-@lru_cache(maxsize=4096)  # a site's pages repeat the same few class names
-def _names_furniture(names: str) -> bool:
-    return bool(_FURNITURE_WORDS.intersection(_CLASS_WORDS.findall(names.lower())))
+    return bool(rel & {"sponsored", "ugc"}) or any(map(is_furniture, (link, *link.iterancestors())))
 
 
 @dataclass(frozen=True)
