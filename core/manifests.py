@@ -111,6 +111,9 @@ class TransformManifest(_Manifest):
     # pages decoded (articles and publisher pages) by each rule of ``core.decoding`` → encoding →
     # count: {"header+meta": {"utf-8": 9000}, "detected": {"windows-1256": 12}, ...}
     charsets: dict[str, dict[str, int]] = Field(default_factory=dict)
+    # 2xx pages that were not the article, by kind (challenge, consent, login, not_found, empty):
+    # counted in failed, each URL's outcome saying "blocked (<kind>)"
+    blocked: dict[str, int] = Field(default_factory=dict)
 
 
 # -- validation ----------------------------------------------------------------------
@@ -135,6 +138,16 @@ class ExtractionSummary(_Manifest):
     failed: int = 0
     fallback_share: float = 0.0
     max_fallback_share: float
+
+
+class BlockedSummary(_Manifest):
+    """Pages the transform found were not the article (``transforms.blocked``), by kind."""
+
+    pages: int = 0
+    fetched: int = 0  # raw items: the pages it is a share of
+    kinds: dict[str, int] = Field(default_factory=dict)
+    share: float = 0.0
+    max_blocked_share: float = 0.5
 
 
 class PublicationSummary(_Manifest):
@@ -173,6 +186,7 @@ class ValidationManifest(_Manifest):
     blocked_by: list[str] = Field(default_factory=list)
     message: str | None = None
     extraction: ExtractionSummary
+    blocked: BlockedSummary = Field(default_factory=BlockedSummary)
     # the day's volume against the recent median (``quality.suites.VolumePlan`` and verdict)
     volume: dict[str, Any]
     publications: PublicationSummary

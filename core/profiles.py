@@ -124,6 +124,9 @@ class QualityThresholds(_Strict):
     # per language: Arabic and English sentences carry fewer/more words than French
     min_body_words_by_language: dict[str, int] = Field(default_factory=dict)
     max_fallback_share: float = Field(default=0.2, ge=0, le=1, description="above it: layout drift")
+    max_blocked_share: float = Field(
+        default=0.5, ge=0, le=1, description="above it: blocked by the site (walls, not articles)"
+    )
     volume_history_days: int = Field(default=14, ge=1)
     volume_min_ratio: float = Field(
         default=0.3, ge=0, le=1, description="a day below this share of the recent median is an anomaly"

@@ -99,7 +99,7 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("thumbnail_url", pa.string()),
         pa.field("content_hash", pa.string()),
         pa.field("word_count", pa.int32()),
-        pa.field("extraction", pa.string()),  # selectors | fallback | failed
+        pa.field("extraction", pa.string()),  # selectors | fallback | failed | blocked (never staged)
         pa.field("error", pa.string()),  # why extraction or parsing fell short
         pa.field("warc_file", pa.string()),
         pa.field("warc_record_id", pa.string()),

@@ -43,7 +43,7 @@ from quality.errors import QualityGateError
 from quality.manifest_entries import expectation_entry
 from quality.quarantine import Quarantine, quarantine_rows
 from quality.run_docs import DocsLinks
-from quality.summaries import extraction_summary, publication_summary, volume_summary
+from quality.summaries import blocked_summary, extraction_summary, publication_summary, volume_summary
 from quality.timing import StepClock
 from quality.validation import Validation
 from quality.verdict import Verdict, batch_failures, message
@@ -226,6 +226,7 @@ class _Judgement:
 
     quarantine: Quarantine
     extraction: dict[str, Any]
+    blocked: dict[str, Any]
     volume: dict[str, Any]
     verdict: Verdict
 
@@ -235,9 +236,12 @@ class _Judgement:
     ) -> _Judgement:
         quarantine = quarantine_rows(checked.staged.outcomes, inputs.table.column("error").to_pylist())
         extraction = extraction_summary(inputs.table, profile)
+        blocked = blocked_summary(partition, inputs.items, profile)
         volume = volume_summary(inputs.plan, checked.raw, inputs.items, partition)
-        failures = batch_failures(profile, checked.staged, checked.raw, quarantine.share, extraction, volume)
-        return cls(quarantine, extraction, volume, Verdict(failures, override))
+        failures = batch_failures(
+            profile, checked.staged, checked.raw, quarantine.share, extraction, volume, blocked
+        )
+        return cls(quarantine, extraction, blocked, volume, Verdict(failures, override))
 
 
 # -- the manifest ----------------------------------------------------------------------
@@ -273,6 +277,7 @@ def _manifest(
         blocked_by=verdict.blocked_by,
         message=message(partition.site, day_iso, verdict.failures, links.page) if verdict.failures else None,
         extraction=judged.extraction,
+        blocked=judged.blocked,
         volume=judged.volume,
         publications=publication_summary(inputs.table, checked.staged.frame),
         raw_items={

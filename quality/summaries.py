@@ -1,4 +1,4 @@
-"""The manifest's summaries of a batch: extraction, volume, publications.
+"""The manifest's summaries of a batch: extraction, blocked pages, volume, publications.
 
 Figures for the operator and the warehouse; the verdict (``quality.verdict``)
 quotes the extraction and volume ones in its messages.
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.manifests import transform_manifest
 from core.partitions import Partition
 from core.profiles import SiteProfile
 from quality import frames, suites
@@ -35,6 +36,20 @@ def extraction_summary(table: pa.Table, profile: SiteProfile) -> dict[str, Any]:
         **counts,
         "fallback_share": round(off / rows, 4) if rows else 0.0,
         "max_fallback_share": profile.quality.max_fallback_share,
+    }
+
+
+def blocked_summary(partition: Partition, items: list | None, profile: SiteProfile) -> dict[str, Any]:
+    """The pages that were walls, not articles (counted by the transform), against the pages fetched."""
+    manifest = transform_manifest(partition)
+    kinds = dict(manifest.blocked) if manifest is not None else {}
+    pages, fetched = sum(kinds.values()), len(items) if items is not None else 0
+    return {
+        "pages": pages,
+        "fetched": fetched,
+        "kinds": kinds,
+        "share": round(pages / fetched, 4) if fetched else 0.0,
+        "max_blocked_share": profile.quality.max_blocked_share,
     }
 
 

@@ -16,9 +16,10 @@ from core.profiles import SiteProfile
 from quality import suites
 from quality.validation import Outcome, Validation
 
-Kind = Literal["drift", "volume", "quarantine", "batch", "error"]
-# Most telling first: drift and volume name a cause the operator can act on.
-KIND_ORDER: dict[str, int] = {"drift": 0, "volume": 1, "quarantine": 2, "batch": 3, "error": 4}
+Kind = Literal["blocked", "drift", "volume", "quarantine", "batch", "error"]
+# Most telling first: blocked, drift and volume name a cause the operator can act on (a site
+# walling the crawler is not layout drift, though neither gives articles).
+KIND_ORDER: dict[str, int] = {"blocked": 0, "drift": 1, "volume": 2, "quarantine": 3, "batch": 4, "error": 5}
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def batch_failures(
     share: float,
     extraction: dict[str, Any],
     volume: dict[str, Any],
+    blocked: dict[str, Any] | None = None,
 ) -> list[Failure]:
     """Why the batch fails, most telling first; empty when it passes.
 
@@ -107,6 +109,8 @@ def batch_failures(
             else:
                 text = f"{o.check.description} ({o.unexpected_count} of {o.element_count} rows)"
                 failures.append(Failure("batch", suite, text))
+    if blocked and blocked["pages"] and blocked["share"] > blocked["max_blocked_share"]:
+        failures.append(Failure("blocked", suites.STAGED, blocked_text(blocked)))
     limit = profile.quality.max_quarantined_share
     if share > limit:
         failures.append(Failure("quarantine", suites.STAGED, quarantine_text(staged.outcomes, share, limit)))
@@ -122,6 +126,14 @@ def quarantine_text(outcomes: Sequence[Outcome], share: float, limit: float) -> 
     )
     return f"{pct(share)} rows quarantined (max {pct(limit)}), failed: " + ", ".join(
         f"{o.check.description} ({o.unexpected_count} rows)" for o in culprits
+    )
+
+
+def blocked_text(blocked: dict[str, Any]) -> str:
+    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(blocked["kinds"].items(), key=lambda kv: -kv[1]))
+    return (
+        f"{blocked['pages']} of {blocked['fetched']} pages fetched were not the article "
+        f"({pct(blocked['share'], whole=True)}, max {pct(blocked['max_blocked_share'], whole=True)}: {kinds})"
     )
 
 
@@ -148,7 +160,9 @@ def volume_text(outcome: Outcome, volume: dict[str, Any]) -> str:
 def message(site: str, day_iso: str, failures: Sequence[Failure], docs_page: Path) -> str:
     """The one line naming the site, the day, what failed and the Data Docs page to read."""
     kinds = {f.kind for f in failures}
-    if "drift" in kinds:
+    if "blocked" in kinds:
+        head = f"blocked by {site} on {day_iso}"
+    elif "drift" in kinds:
         head = f"layout drift suspected on {site} {day_iso}"
     elif "volume" in kinds:
         head = f"volume anomaly on {site} {day_iso}"

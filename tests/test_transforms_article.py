@@ -145,6 +145,6 @@ def test_never_raises_and_always_fits_the_schema(html: str | None) -> None:
     profile = load_profile_file(ROOT / "profiles" / "maghress-fr.yaml")
     row = build_article(raw_item(), html, profile)
     assert list(row) == ARTICLE_SCHEMA.names
-    assert row["extraction"] in {"selectors", "fallback", "failed"}
+    assert row["extraction"] in {"selectors", "fallback", "failed", "blocked"}
     assert row["error"] is None or "\n" not in row["error"]
     as_table(row)

@@ -9,6 +9,7 @@ The stage calls its two halves, ``draft_article`` page by page and
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +62,7 @@ class ArticleDraft:
     texts: list[str] = field(default_factory=list)  # the body's blocks
     declared: str | None = None  # the page's own language
     problems: list[str] = field(default_factory=list)
+    blocked: str | None = None  # the page is a wall, not the article (transforms.blocked): never staged
 
 
 def build_article(
@@ -152,6 +154,10 @@ def _draft(raw: RawItem, html: str | None, profile: SiteProfile, publisher_html:
         return _failed(raw, profile, f"fetch failed: {raw.error}" if raw.error else "empty page")
     row = _identity(raw, profile)
     page = extract_with_profile(html, raw.url, profile)
+    if page.extraction == "blocked":
+        draft = _failed(raw, profile, page.error or f"blocked ({page.blocked})")
+        draft.row["extraction"] = "blocked"
+        return dataclasses.replace(draft, blocked=page.blocked)
     problems = [page.error] if page.error else []
     blocks, body_source, author = _body_blocks(page, raw, publisher_html)
     texts = [block.text for block in blocks]
@@ -174,7 +180,8 @@ def _draft(raw: RawItem, html: str | None, profile: SiteProfile, publisher_html:
         author=author,
         body_source=body_source if body else None,
     )
-    return ArticleDraft(row, profile, texts, page.language_declared or profile.language, problems)
+    declared = page.language_declared or profile.language
+    return ArticleDraft(row, profile, texts, declared, problems, blocked=page.blocked)
 
 
 def _body_blocks(

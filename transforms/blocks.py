@@ -12,11 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from lxml import etree
+
 from core.text import clean_text
 from transforms.text import is_boilerplate
 
 BlockKind = Literal["paragraph", "subheading", "question", "answer"]
-Extraction = Literal["selectors", "fallback", "failed"]
+Extraction = Literal[
+    "selectors", "fallback", "failed", "blocked"
+]  # blocked: not the article (transforms.blocked)
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class ExtractedPage:
     language_declared: str | None = None  # <html lang>
     extraction: Extraction = "failed"
     error: str | None = None  # what fell short; None when nothing did
+    blocked: str | None = None  # the kind of wall, when extraction is "blocked"
 
 
 # --- HTML → blocks ---------------------------------------------------------------
@@ -189,3 +194,17 @@ def _is_link_list(raw: _RawBlock, text: str) -> bool:
     # Several links making up nearly all the text: a ticker or a related-articles
     # row run together, not a paragraph that cites a link.
     return raw.links >= 2 and raw.link_chars >= 0.8 * len(text.replace(" ", ""))
+
+
+def parse_html(html: str):
+    """The page as an lxml element tree (libxml2's forgiving HTML parser, like parsel's)."""
+    # Lone surrogates from a mangled decode become U+FFFD; NUL bytes stop libxml2 early.
+    body = html.strip().replace("\x00", "").encode("utf-8", "replace") or b"<html/>"
+    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    try:
+        root = etree.fromstring(body, parser=parser)
+    except etree.XMLSyntaxError:
+        root = None
+    if root is None:
+        root = etree.fromstring(b"<html/>", parser=parser)
+    return root

@@ -28,7 +28,8 @@ from core.profiles import SiteProfile
 from core.selectors import XPATH_PREFIX
 from core.source_link import find_source_link
 from core.text import clean_text
-from transforms.blocks import SKIPPED_TAGS, BlockCollector, ExtractedPage
+from transforms.blocked import blocked_page, empty_template
+from transforms.blocks import SKIPPED_TAGS, BlockCollector, ExtractedPage, parse_html
 from transforms.generic import extract_generic
 from transforms.text import is_boilerplate
 
@@ -111,20 +112,6 @@ def _url_of(root, selector: str | None, base: str | None) -> str | None:
     return None
 
 
-def _parse(html: str):
-    """The page as an lxml element tree (libxml2's forgiving HTML parser, like parsel's)."""
-    # Lone surrogates from a mangled decode become U+FFFD; NUL bytes stop libxml2 early.
-    body = html.strip().replace("\x00", "").encode("utf-8", "replace") or b"<html/>"
-    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
-    try:
-        root = etree.fromstring(body, parser=parser)
-    except etree.XMLSyntaxError:
-        root = None
-    if root is None:
-        root = etree.fromstring(b"<html/>", parser=parser)
-    return root
-
-
 def _declared_language(root) -> str | None:
     return clean_text(root.get("lang")) or None if root.tag == "html" else None
 
@@ -137,7 +124,7 @@ def extract_with_profile(html: str, url: str | None, profile: SiteProfile) -> Ex
     if not html or not html.strip():
         return ExtractedPage(extraction="failed", error="empty page")
     sel = profile.selectors
-    page = _parse(html)
+    page = parse_html(html)
 
     title = _text_of(select_nodes(page, sel.title))
     if title and is_boilerplate(title):
@@ -166,6 +153,10 @@ def extract_with_profile(html: str, url: str | None, profile: SiteProfile) -> Ex
         "language_declared": _declared_language(page),
     }
 
+    if not blocks:  # no article by the selectors: a wall or a "not found" is not drift
+        blocked = blocked_page(html, page)
+        if blocked is not None:
+            return ExtractedPage(**common, extraction="blocked", error=blocked.reason, blocked=blocked.kind)
     if title is None and not blocks:
         return _fallback(html, url, profile, page, publication_line, common)
 
@@ -186,7 +177,7 @@ def extract_with_profile(html: str, url: str | None, profile: SiteProfile) -> Ex
 
 def source_link_of(html: str, url: str | None) -> str | None:
     """A page's "read at the source" link without a profile: wording and structure only."""
-    return find_source_link(_parse(html), url) if html and html.strip() else None
+    return find_source_link(parse_html(html), url) if html and html.strip() else None
 
 
 def _publication_fields(line: str | None, profile: SiteProfile) -> dict[str, str | None]:
@@ -221,12 +212,17 @@ def _fallback(
     # ticker headline's "mardi 29 avril 2024".
     generic = extract_generic(html, url, extensive_date_search=False)
     if generic.extraction == "failed" or not generic.blocks:
+        publication_line = publication_line or _find_publication_line(page, profile)
+        # Not even a byline, next to no text: the site's template served empty. With its
+        # byline, it is an article page that lost its text (quarantined for review).
+        empty = empty_template(page) if publication_line is None else None
         # No title either: on a page without an article, the generic title is the site's name.
         return ExtractedPage(
-            **_publication_fields(publication_line or _find_publication_line(page, profile), profile),
+            **_publication_fields(publication_line, profile),
             **common,
-            extraction="failed",
-            error=nothing,
+            extraction="blocked" if empty else "failed",
+            error=empty.reason if empty else nothing,
+            blocked=empty.kind if empty else None,
         )
 
     blocks = list(generic.blocks)

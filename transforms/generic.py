@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 from core.text import clean_text
-from transforms.blocks import Block, BlockCollector, ExtractedPage
+from transforms.blocked import blocked_page, load_markers
+from transforms.blocks import Block, BlockCollector, ExtractedPage, parse_html
 from transforms.text import is_boilerplate
 
 _HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
@@ -53,6 +54,11 @@ def extract_generic(
             error=f"generic extractor error: {type(exc).__name__}: {exc}",
         )
     if doc is None:
+        blocked = blocked_page(html, parse_html(html))
+        if blocked is not None:
+            return ExtractedPage(
+                language_declared=language, extraction="blocked", error=blocked.reason, blocked=blocked.kind
+            )
         return ExtractedPage(
             language_declared=language, extraction="failed", error="generic extractor found no article text"
         )
@@ -65,6 +71,13 @@ def extract_generic(
         for child in doc.body:
             collector.add_element(child)
     blocks = _trim(collector.blocks(), title)
+    if sum(len(block.text.split()) for block in blocks) <= load_markers().max_words:
+        # A wall's few lines read as an article by the extractor ("Just a moment…").
+        blocked = blocked_page(html, parse_html(html))
+        if blocked is not None:
+            return ExtractedPage(
+                language_declared=language, extraction="blocked", error=blocked.reason, blocked=blocked.kind
+            )
     date_text = clean_text(doc.date) or None
     if date_text and extensive_date_search and _is_bare_year(date_text, html, url):
         date_text = None

@@ -86,6 +86,7 @@ def transform(
     counts: Counter[str] = Counter()
     charsets: Counter[tuple[str, str]] = Counter()  # pages decoded by (rule, encoding)
     statuses: Counter[str] = Counter()
+    blocked: Counter[str] = Counter()  # pages that were walls, by kind
     new_publications: dict[str, dict] = {}
     hash_duplicates: list[str] = []
     outcomes = items.outcomes  # URL → what became of it; staged ones settled at load
@@ -123,6 +124,10 @@ def transform(
 
         for item, page, publisher in article_pages(partition, wanted, items.publisher_of, charsets):
             draft = draft_article(item, page, profile, publisher)
+            if draft.blocked:  # a wall, not the article: failed, never staged, never drift
+                blocked[draft.blocked] += 1
+                outcomes[item.url] = UrlOutcome(url=item.url, outcome="failed", reason=draft.row["error"])
+                continue
             digest = draft.row["content_hash"]
             digest = int(digest[:16], 16) if digest else None
             if digest is not None and digest in seen_hashes:
@@ -167,6 +172,7 @@ def transform(
         canonicalisation_failures=len(items.canonicalisation_failures),
         canonicalisation_failure_urls=items.canonicalisation_failures[:_SAMPLE],
         charsets=_by_rule(charsets),
+        blocked=dict(sorted(blocked.items())),
     )
     write_manifest(partition.transform_manifest, manifest)
     if wanted:
