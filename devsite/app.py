@@ -18,6 +18,7 @@ from devsite.catalog import SiteSpec, sites_on
 from devsite.faults import truncation_point, wrong_charset
 from devsite.model import ExpectedArticle
 from devsite.render import DEFAULT_OFFSITE
+from devsite.walls import wall_page
 from devsite.world import World
 
 HTML = "text/html; charset=utf-8"
@@ -138,6 +139,8 @@ class HostApp:
         return Response(200, feeds.CONTENT_TYPE, body.encode("utf-8"))
 
     def _article(self, site: SiteSpec, article: ExpectedArticle) -> Response:
+        if article.blocked:  # a 200 that is not the article
+            return _html(200, wall_page(site, article, self.offsite))
         response = _html(200, article_page(self.world, site, article, self.offsite))
         if article.wrong_charset:
             content_type, body = wrong_charset(article, response.body)

@@ -49,6 +49,7 @@ class ExpectedArticle:
     wrong_charset: bool = False  # Faults.wrong_charset_share: header and body disagree on the charset
     shared_source: bool = False  # Faults.shared_source_share: the source link is the publisher's home
     other_source_wording: bool = False  # Faults.source_wording_share: the link says it otherwise
+    blocked: str = ""  # Faults.blocked_share: the wall served instead (devsite.walls), "" if none
 
     def __post_init__(self) -> None:
         if not self.full_blocks:
@@ -91,6 +92,10 @@ def _share(name: str, value: float) -> None:
         raise ValueError(f"{name} must be within [0, 1], got {value}")
 
 
+# The walls the blocked-page fault serves (devsite.walls renders them).
+WALLS = ("challenge", "consent", "login", "not_found", "empty")
+
+
 @dataclass(frozen=True)
 class Faults:
     """What should go wrong. Faults change pages, never the ground truth, except for the flags
@@ -114,6 +119,10 @@ class Faults:
     # articles whose source link uses another wording than the profile's phrase (and sometimes
     # no rel/target): only the page's structure says it is the source link
     source_wording_share: float = 0.0
+    # articles answered 200 with a wall instead (devsite.walls: challenge, consent, login,
+    # not_found, empty), the kind picked among ``blocked_kinds``
+    blocked_share: float = 0.0
+    blocked_kinds: tuple[str, ...] = WALLS
     rate_limit: int = 0  # every Nth request to an aggregator host gets 429 + Retry-After: 1; 0: never
     drift_sites: frozenset[str] = frozenset()  # drift for these sites only
     thin_days: Mapping[date, float] = field(default_factory=dict)  # day -> share of its articles kept
@@ -126,8 +135,11 @@ class Faults:
             "wrong_charset_share",
             "shared_source_share",
             "source_wording_share",
+            "blocked_share",
         ):
             _share(name, getattr(self, name))
+        if not self.blocked_kinds or set(self.blocked_kinds) - set(WALLS):
+            raise ValueError(f"blocked_kinds must be some of {WALLS}, got {self.blocked_kinds}")
         if self.slow_seconds < 0:
             raise ValueError(f"slow_seconds must be >= 0, got {self.slow_seconds}")
         if self.rate_limit < 0:
@@ -155,6 +167,8 @@ class Faults:
                 self.wrong_charset_share,
                 self.shared_source_share,
                 self.source_wording_share,
+                self.blocked_share,
+                self.blocked_kinds,
                 self.rate_limit,
                 self.drift_sites,
                 tuple(sorted(self.thin_days.items())),

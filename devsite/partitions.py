@@ -21,6 +21,7 @@ from warcio.warcwriter import WARCWriter
 from core.partitions import Partition
 from core.records import RawItem
 from devsite.article_page import article_page
+from devsite.walls import wall_page
 from devsite.world import World
 
 FETCHED_AT = datetime(2000, 1, 1, tzinfo=UTC)
@@ -101,7 +102,7 @@ def devsite_pages(world: World, site: str, day: date, base_url: str) -> list[Pag
     return [
         Page(
             url=base_url.rstrip("/") + article.path,
-            html=article_page(world, spec, article),
+            html=wall_page(spec, article) if article.blocked else article_page(world, spec, article),
             publication_slug=article.publication_slug,
         )
         for article in world.articles_for_day(site, day)

@@ -18,7 +18,7 @@ from devsite.catalog import SITES, SiteSpec, site_spec
 from devsite.model import ExpectedArticle, Faults, Publication
 from devsite.plan import DayPlan, Stub, day_plan
 from devsite.schedule import Volume
-from devsite.seeds import stable_fraction
+from devsite.seeds import stable_fraction, stable_int
 
 PAGE_SIZE = 20
 
@@ -168,6 +168,9 @@ class World:
             )
             if share and _draw(name, article) < share
         }
+        if faults.blocked_share and _draw("blocked", article) < faults.blocked_share:
+            kinds = faults.blocked_kinds  # which wall: the same every run
+            flags["blocked"] = kinds[stable_int("wall", article.site, article.aggregator_id) % len(kinds)]
         return dataclasses.replace(article, **flags) if flags else article
 
 

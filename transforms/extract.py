@@ -153,8 +153,14 @@ def extract_with_profile(html: str, url: str | None, profile: SiteProfile) -> Ex
         "language_declared": _declared_language(page),
     }
 
-    if not blocks:  # no article by the selectors: a wall or a "not found" is not drift
+    if not blocks:  # no article by the selectors: a wall, a "not found" or an empty box is not drift
         blocked = blocked_page(html, page)
+        if (
+            blocked is None
+            and title is None
+            and not (publication_line or _find_publication_line(page, profile))
+        ):
+            blocked = empty_template(page)  # not even a byline (wherever it is), next to no text
         if blocked is not None:
             return ExtractedPage(**common, extraction="blocked", error=blocked.reason, blocked=blocked.kind)
     if title is None and not blocks:
@@ -212,17 +218,12 @@ def _fallback(
     # ticker headline's "mardi 29 avril 2024".
     generic = extract_generic(html, url, extensive_date_search=False)
     if generic.extraction == "failed" or not generic.blocks:
-        publication_line = publication_line or _find_publication_line(page, profile)
-        # Not even a byline, next to no text: the site's template served empty. With its
-        # byline, it is an article page that lost its text (quarantined for review).
-        empty = empty_template(page) if publication_line is None else None
         # No title either: on a page without an article, the generic title is the site's name.
         return ExtractedPage(
-            **_publication_fields(publication_line, profile),
+            **_publication_fields(publication_line or _find_publication_line(page, profile), profile),
             **common,
-            extraction="blocked" if empty else "failed",
-            error=empty.reason if empty else nothing,
-            blocked=empty.kind if empty else None,
+            extraction="failed",
+            error=nothing,
         )
 
     blocks = list(generic.blocks)
