@@ -180,11 +180,11 @@ def check_task(site: str, context: MutableMapping[str, Any]) -> dict[str, str]:
     from pipeline.notify import PARTITION_KEY
     from pipeline.orchestration import LABEL_KEY
 
+    context[LABEL_KEY] = site
     deadline = Deadline.from_env()
     moment = context.get("logical_date") or context["dag_run"].run_after
     day = deadline.due_day(moment)
     context[PARTITION_KEY] = {"site": site, "day": day}
-    context[LABEL_KEY] = site
     [result] = check(Settings.from_env().warehouse_url, [site], day, deadline)
     if not result.loaded:
         raise FreshnessAlert(result.reason)

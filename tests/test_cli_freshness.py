@@ -94,7 +94,7 @@ def test_freshness_without_a_date_checks_the_day_due_by_the_last_deadline(tmp_pa
     )
 
 
-def test_freshness_bad_usage_exits_2(tmp_path, warehouse, monkeypatch):
+def test_freshness_bad_usage_exits_2_and_no_site_is_not_an_error(tmp_path, warehouse, monkeypatch):
     profiles_dir(tmp_path, [LOADED])
     result = _freshness(tmp_path, warehouse, "--date", "9 Feb")
     assert result.exit_code == 2 and "is not a date" in result.output
@@ -103,6 +103,12 @@ def test_freshness_bad_usage_exits_2(tmp_path, warehouse, monkeypatch):
     unmigrated = f"duckdb:///{tmp_path / 'new.duckdb'}"
     result = _freshness(tmp_path, unmigrated, "--date", "2011-02-09")
     assert result.exit_code == 2 and "pressetl db upgrade" in result.output
+    profiles_dir(tmp_path / "none", [], disabled=[LOADED])
+    result = runner.invoke(
+        app,
+        ["--warehouse-url", warehouse, "--profiles-dir", str(tmp_path / "none" / "profiles"), "freshness"],
+    )
+    assert result.exit_code == 0 and "no enabled site in " in result.output
     monkeypatch.setenv("PRESSETL_FRESHNESS_DEADLINE", "8 o'clock")
     result = _freshness(tmp_path, warehouse, "--date", "2011-02-09")
     assert result.exit_code == 2 and "is not a time of day (HH:MM" in result.output

@@ -49,7 +49,7 @@ def loaded_run(engine: Engine, site: str, day: date, run_id: str, loaded: int, q
 def profiles_dir(tmp_path: Path, enabled: list[str], disabled: list[str] = ()) -> Path:
     """A profiles directory with these sites' real profiles, ``disabled`` ones switched off."""
     directory = tmp_path / "profiles"
-    directory.mkdir()
+    directory.mkdir(parents=True)
     for site in enabled:
         shutil.copy(REPO_ROOT / "profiles" / f"{site}.yaml", directory)
     for site in disabled:

@@ -52,6 +52,8 @@ def freshness(
     except (ProfileError, WarehouseSchemaError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
+    if not results:
+        console.print(f"no enabled site in {settings.profiles_dir}: nothing to check")
     for result in results:
         out.print(
             result.line, style=None if result.loaded else "red", markup=False, highlight=False, soft_wrap=True
