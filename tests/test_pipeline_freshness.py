@@ -17,6 +17,7 @@ from test_warehouse_support import T0, T1, counts_for
 from core.records import LedgerCounts
 from core.settings import REPO_ROOT
 from pipeline.freshness import Deadline, check
+from warehouse.engine import make_engine
 from warehouse.ledger import record_failed_run
 from warehouse.locks import acquire
 from warehouse.runs import run_row, write_run
@@ -178,3 +179,33 @@ def test_check_refuses_a_warehouse_behind_the_code(tmp_path) -> None:
 
     with pytest.raises(WarehouseSchemaError):
         check(f"duckdb:///{tmp_path / 'empty.duckdb'}", ["maghress-fr"], DAY, DEFAULT)
+
+
+def test_check_task_names_the_partition_and_raises_when_late(tmp_path, monkeypatch) -> None:
+    """The body of press_freshness's task: a manual run without a logical date checks the day
+    due by its trigger time; the partition is in the context for the failure notifier."""
+    from types import SimpleNamespace
+
+    from conftest import migrated_warehouse
+
+    from pipeline.freshness import FreshnessAlert, check_task
+
+    url = migrated_warehouse(f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
+    monkeypatch.setenv("PRESSETL_WAREHOUSE_URL", url)
+    monkeypatch.setenv("PRESSETL_FRESHNESS_DEADLINE", "09:00")
+    wh = make_engine(url)
+    loaded_run(wh, LOADED, DAY, "nightly-1", 40)
+    wh.dispose()
+
+    manual = {
+        "logical_date": None,
+        "dag_run": SimpleNamespace(run_after=datetime(2011, 2, 10, 9, 5, tzinfo=UTC)),
+    }
+    with pytest.raises(FreshnessAlert, match=r"^not loaded by 09:00 Africa/Casablanca: no run recorded$"):
+        check_task(MISSING, manual)
+    assert manual["pressetl_partition"] == {"site": MISSING, "day": DAY}
+    assert manual["pressetl_label"] == MISSING
+
+    scheduled = {"logical_date": datetime(2011, 2, 10, 9, 0, tzinfo=CASABLANCA)}
+    assert check_task(LOADED, scheduled)["state"].startswith("loaded: 40 articles")
+    assert scheduled["pressetl_partition"] == {"site": LOADED, "day": DAY}
