@@ -26,10 +26,13 @@ import re
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.schedule import SCHEDULE_TIMEZONE, run_day
+
+if TYPE_CHECKING:
+    from warehouse.freshness import DayState
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +138,8 @@ def check(warehouse_url: str, sites: list[str], day: date, deadline: Deadline) -
     return [Freshness(site, day, *describe(states[site], now), deadline) for site in sites]
 
 
-def describe(state: Any, now: datetime) -> tuple[bool, str]:
-    """(loaded, last state in words) of a ``warehouse.freshness.DayState``."""
+def describe(state: DayState, now: datetime) -> tuple[bool, str]:
+    """(loaded, last state in words) of one site's day."""
     if state.loaded is not None:
         run = state.loaded
         return True, (
