@@ -55,6 +55,7 @@ NOT_RETRYABLE = {
     "core.errors.LoadError": "the partition's input is missing: run the stage before it",
     "core.errors.RawZoneMissing": "a reprocess needs a raw zone: crawl the day first",
     "core.errors.WarehouseSchemaError": "the warehouse schema is out of date: run `pressetl db upgrade`",
+    "pipeline.freshness.FreshnessAlert": "the day is late: load it, then clear this task to check again",
 }
 
 
@@ -178,15 +179,16 @@ def _profiles_by_site(directory: Path) -> dict[str, object | Exception]:
     return found
 
 
-def enabled_sites(requested: list[str] | None = None) -> list[str]:
-    """The sites a run covers: those requested (validated), else every enabled profile.
+def enabled_sites(requested: list[str] | None = None, directory: Path | None = None) -> list[str]:
+    """The sites a run covers: those requested (validated), else every enabled profile
+    (in ``directory``, default ``$PRESSETL_PROFILES_DIR``).
 
     A profile that does not validate counts as enabled: its own tasks go red with the
     reason, and the other sites run.
     """
     from core.profiles import ProfileError
 
-    profiles = _profiles_by_site(profiles_dir())
+    profiles = _profiles_by_site(profiles_dir() if directory is None else directory)
     if requested:
         unknown = sorted(set(requested) - set(profiles))
         if unknown:

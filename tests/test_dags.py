@@ -59,7 +59,7 @@ def dagbag(airflow_home):
 
 def test_dag_folder_imports_without_errors(dagbag):
     assert dagbag.import_errors == {}
-    assert {"press_nightly", "press_reprocess"} <= set(dagbag.dags)
+    assert {"press_nightly", "press_reprocess", "press_freshness"} <= set(dagbag.dags)
     for dag in dagbag.dags.values():
         assert "pressetl" in dag.tags
         assert "Operator runbook" in dag.doc_md  # the operator's doc, on the DAG's page
@@ -341,6 +341,7 @@ def test_retry_policy_fails_at_once_only_when_a_retry_cannot_help():
 
     from core.errors import CrawlError, LoadError, RawZoneMissing, WarehouseSchemaError
     from core.profiles import ProfileError
+    from pipeline.freshness import FreshnessAlert
     from quality.errors import QualityGateError
 
     policy = orchestration.retry_policy()
@@ -353,6 +354,7 @@ def test_retry_policy_fails_at_once_only_when_a_retry_cannot_help():
     assert action(LoadError("no validated batch")) == RetryAction.FAIL
     assert action(RawZoneMissing("no raw zone")) == RetryAction.FAIL
     assert action(WarehouseSchemaError("warehouse schema at 0001")) == RetryAction.FAIL
+    assert action(FreshnessAlert("not loaded by 08:00: no run recorded")) == RetryAction.FAIL
     assert action(CrawlError("maghress-fr: 503 on /fr/")) == RetryAction.DEFAULT  # site down: back off
     assert action(OSError("connection reset")) == RetryAction.DEFAULT
 
