@@ -8,7 +8,8 @@ would be refused.
 Airflow: ``press_nightly`` backfills with ``--reprocess-behavior completed``, because a
 day with a run already (failed, or succeeded for the other sites) is otherwise skipped;
 each range names its sites in the run conf, so only the gaps are run again. Reprocesses
-trigger ``press_reprocess``, one run over the whole range and its sites.
+trigger ``press_reprocess``, one run over the whole range and its sites. No day is in two
+commands: Airflow runs one backfill of a DAG at a time, so they are run one after another.
 """
 
 from __future__ import annotations

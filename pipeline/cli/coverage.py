@@ -13,6 +13,8 @@ from core.profiles import ProfileError, load_profiles
 from pipeline.cli.app import app
 from pipeline.cli.common import console, out, parse_day, settings_of
 
+AIRFLOW_HEADING = "fill them with Airflow, one after another (Airflow runs one backfill of a DAG at a time):"
+
 
 @app.command()
 def coverage(
@@ -100,7 +102,7 @@ def _print(grid, plan) -> None:
     out.print(f"[bold red]gaps ({sum(g.days for g in plan.gaps)} site-days):[/bold red]")
     for gap in plan.gaps:
         out.print(f"  {escape(gap.label)}", soft_wrap=True)
-    out.print("[bold]fill them with Airflow:[/bold]")
+    out.print(f"[bold]{AIRFLOW_HEADING}[/bold]")
     for command in plan.airflow:
         out.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
     out.print("[bold]or without Airflow:[/bold]")

@@ -28,7 +28,7 @@ GLYPHS = {LOADED: "#", QUARANTINED_HEAVY: "q", FAILED: "X", MISSING: "."}
 OVERRIDDEN_GLYPH = "!"
 RUNNING_GLYPH = "~"
 LEGEND = (
-    "# loaded   q quarantined-heavy (share of the batch above the gate's limit)   X failed   . missing   "
+    "# loaded   q quarantined-heavy (share of the batch above the gate's limit)   X failed   . missing\n"
     "! loaded with the quality gate overridden   ~ a run is processing the day now"
 )
 
