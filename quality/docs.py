@@ -7,8 +7,11 @@ every stored validation of a site whenever it rebuilds that site's index, so one
 site for everything would make each call slower as the history of all sites
 grows, and would make parallel sites wait for each other::
 
-    <docs_dir>/index.html                        pressetl's index: the latest validations of
-                                                 every site, newest first (written here)
+    <docs_dir>/index.html                        pressetl's index: the coverage heatmap, the
+                                                 latest validations of every site, newest
+                                                 first (written here)
+    <docs_dir>/coverage.json                     the coverage the heatmap draws, written by the
+                                                 pipeline from the ledger (``coverage_page``)
     <docs_dir>/<site>/index.html                 GX index: the site's validations
     <docs_dir>/<site>/validations/<site>/<suite>/<run_id>/<run time>/<day>.html
                                                  the page of one validation (suite: raw_items,

@@ -235,3 +235,24 @@ def test_help_has_an_example() -> None:
     result = runner.invoke(app, ["coverage", "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.output and "pressetl coverage --from" in result.output
+
+
+def test_a_day_being_processed_gets_no_command_but_is_not_loaded(warehouse) -> None:
+    from warehouse.locks import acquire
+
+    engine, options = warehouse
+    add_run(engine, 1, "r1")
+    acquire(engine, SITE, day(2), "backfill__2024-04-03T01:00:00+00:00", 300, holder="worker:7")
+
+    result = coverage(options, "--from", "2024-04-01", "--to", "2024-04-02", "--site", SITE)
+
+    assert result.exit_code == 1  # not in the warehouse yet
+    out = lines(result.output)
+    assert (
+        "running, wait for it: maghress-fr 2024-04-02: missing (no run in the ledger); "
+        "being processed now by run backfill__2024-04-03T01:00:00+00:00"
+    ) in out
+    assert "no gap to fill: the days not loaded are being processed now" in out
+    assert not [line for line in out if line.startswith(("airflow ", "pressetl run", "pressetl reprocess"))]
+    grid = next(line for line in out if line.startswith(f"│ {SITE}"))
+    assert [cell.strip() for cell in grid.strip("│ ").split("│")] == [SITE, "10", ". ~"]

@@ -97,7 +97,10 @@ def _print(grid, plan) -> None:
     for line in plan.running:
         out.print(f"[yellow]running, wait for it:[/yellow] {escape(line)}")
     if not plan.gaps:
-        out.print("[green]no gap[/green]: every day is loaded" if grid.complete else "")
+        if grid.complete:
+            out.print("[green]no gap[/green]: every day is loaded")
+        else:
+            out.print("no gap to fill: the days not loaded are being processed now")
         return
     out.print(f"[bold red]gaps ({sum(g.days for g in plan.gaps)} site-days):[/bold red]")
     for gap in plan.gaps:
