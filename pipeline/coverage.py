@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from core.coverage import Coverage, SiteCoverage, day_coverage
+from core.errors import ManifestError
 from core.manifests import crawl_manifest
 from core.partitions import Partition, docs_dir
 from core.profiles import QualityThresholds, SiteProfile, load_profiles
@@ -71,7 +72,11 @@ def _needs_fill(run: dict | None) -> bool:
 
 def _raw_zone_complete(settings: Settings, site: str, day: date) -> bool:
     """The raw zone holds the whole crawl of the day: it can be rebuilt without the network."""
-    manifest = crawl_manifest(Partition(site, day, settings.data_dir))
+    try:
+        manifest = crawl_manifest(Partition(site, day, settings.data_dir))
+    except ManifestError as exc:  # a run crawls the day again and rewrites it
+        log.warning("%s %s: crawl manifest unreadable, a run fills the day: %s", site, day, exc)
+        return False
     return manifest is not None and manifest.status == "complete"
 
 

@@ -235,3 +235,18 @@ def test_the_page_window_ends_on_the_ledger_s_last_day(
 def test_an_empty_ledger_has_no_page(engine: Engine, wh_url: str, data_dir: Path) -> None:
     assert last_day(engine) is None
     assert page_coverage(settings_for(wh_url, data_dir)) is None
+
+
+def test_an_unreadable_crawl_manifest_is_filled_by_a_run(
+    engine: Engine, wh_url: str, data_dir: Path, caplog
+) -> None:
+    add_run(engine, 1, "r1", status="failed", loaded=0, stage="transform", error="boom")
+    manifest = Partition(SITE, day(1), data_dir).crawl_manifest
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text("{half a file")
+
+    grid = build_coverage(settings_for(wh_url, data_dir), {SITE: 0.2}, day(1), day(1))
+
+    assert grid.sites[0].days[0].raw_zone is False
+    assert fill_plan(grid).pressetl == ["pressetl run --site maghress-fr --date 2024-04-01"]
+    assert "maghress-fr 2024-04-01: crawl manifest unreadable, a run fills the day" in caplog.text
