@@ -7,8 +7,11 @@ every stored validation of a site whenever it rebuilds that site's index, so one
 site for everything would make each call slower as the history of all sites
 grows, and would make parallel sites wait for each other::
 
-    <docs_dir>/index.html                        pressetl's index: the latest validations of
-                                                 every site, newest first (written here)
+    <docs_dir>/index.html                        pressetl's index: the coverage heatmap, the
+                                                 latest validations of every site, newest
+                                                 first (written here)
+    <docs_dir>/coverage.json                     the coverage the heatmap draws, written by the
+                                                 pipeline from the ledger (``coverage_page``)
     <docs_dir>/<site>/index.html                 GX index: the site's validations
     <docs_dir>/<site>/validations/<site>/<suite>/<run_id>/<run time>/<day>.html
                                                  the page of one validation (suite: raw_items,
@@ -40,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from core.partitions import atomic_path
-from quality import suites
+from quality import coverage_page, suites
 from quality._quiet import import_gx
 
 if TYPE_CHECKING:
@@ -217,7 +220,8 @@ def _read_runs(path: Path) -> list[dict[str, Any]]:
 
 
 def write_root_index(docs_dir: Path) -> Path:
-    """``<docs_dir>/index.html``: the latest validations of every site, and each site's GX index."""
+    """``<docs_dir>/index.html``: the coverage heatmap (``quality.coverage_page``), the latest
+    validations of every site, and each site's GX index."""
     sites = sorted(p for p in docs_dir.iterdir() if (p / GX_STORES_DIR).is_dir())
     entries = [e for site_docs in sites for e in _read_runs(site_docs / GX_STORES_DIR / RUNS_FILE)]
     entries.sort(key=lambda e: e.get("validated_at", ""), reverse=True)
@@ -243,6 +247,8 @@ td.pages {{ white-space: nowrap; }}
 </style></head>
 <body>
 <h1>pressetl Data Docs</h1>
+{coverage_page.section(docs_dir)}
+<h2>Validations</h2>
 <p>Great Expectations validations of each site and day: the article URLs the crawl
 discovered (<em>raw items</em>) and the articles it staged. Newest first.</p>
 <table id="validations">

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import sys
 
-from pipeline.cli import db, freshness, inspect, plan, runs  # noqa: F401  (importing them registers their commands)
+# importing them registers their commands
+from pipeline.cli import (  # noqa: F401
+    coverage,
+    db,
+    export,
+    freshness,
+    inspect,
+    plan,
+    runs,
+    stories,
+)
 from pipeline.cli.app import app
 
 
