@@ -115,8 +115,8 @@ def partition_rows(conn: Connection, site: str, day: date, chunk_rows: int) -> I
     )
     result = conn.execute(query)
     try:
-        for rows in result.mappings().partitions():
-            yield [_in_utc(row) for row in rows]
+        for rows in result.partitions():
+            yield [_in_utc(dict(zip(COLUMN_NAMES, row, strict=True))) for row in rows]
     finally:
         result.close()
 
@@ -231,11 +231,10 @@ def _remove_emptied(
     return removed
 
 
-def _in_utc(row: Any) -> dict[str, Any]:
-    """A row as a dict, its timestamps in UTC (DuckDB gives them in the machine's zone)."""
-    out = dict(row)
+def _in_utc(row: dict[str, Any]) -> dict[str, Any]:
+    """The row's timestamps in UTC (DuckDB gives them in the machine's zone)."""
     for name in ("published_at", "fetched_at"):
-        value = out[name]
+        value = row[name]
         if isinstance(value, datetime):
-            out[name] = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    return out
+            row[name] = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return row

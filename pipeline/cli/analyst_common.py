@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy import Engine
 
 from core.settings import Settings
 from pipeline.cli.common import console
+
+if TYPE_CHECKING:  # sqlalchemy takes a second to import: not for `pressetl --help`
+    from sqlalchemy import Engine
 
 
 @contextlib.contextmanager

@@ -46,27 +46,31 @@ def stories(
             soft_wrap=True,
         )
         return
+    out.print(
+        "\n".join(story_lines(found, the_day, site, min_publications)),
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def story_lines(found, day, site: str | None, min_publications: int) -> list[str]:
+    """The listing as text: a heading, then each story and its publications, earliest first."""
     scope = f" on {site}" if site else ""
     if not found:
-        out.print(
-            f"{the_day}: no story carried by {min_publications} or more publications{scope}", markup=False
-        )
-        return
-    lines = [f"{the_day}: {len(found)} stories carried by {min_publications} or more publications{scope}"]
+        return [f"{day}: no story carried by {min_publications} or more publications{scope}"]
+    lines = [f"{day}: {len(found)} stories carried by {min_publications} or more publications{scope}"]
     for number, story in enumerate(found, 1):
         lines += [
             "",
             f"[{number}] {story.publications} publications · {story.site} · {story.title or '(no title)'}",
-        ]
-        lines.append(
             f"    cluster {story.cluster_id} · {story.members} copies, "
-            f"{story.first_seen} to {story.last_seen}"
-        )
+            f"{story.first_seen} to {story.last_seen}",
+        ]
         width = max(len(c.publication_name or c.publication) for c in story.carriers)
         for c in story.carriers:
             when = c.published_at.strftime("%Y-%m-%d %H:%M UTC") if c.published_at else str(c.published_date)
             mark = "   ← likely original" if c.is_original else ""
-            lines.append(
-                f"    {c.rank}. {(c.publication_name or c.publication):<{width}}  {when:<20}  {c.url}{mark}"
-            )
-    out.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
+            name = c.publication_name or c.publication
+            lines.append(f"    {c.rank}. {name:<{width}}  {when:<20}  {c.url}{mark}")
+    return lines
