@@ -76,6 +76,11 @@ def test_an_empty_range_exits_0_saying_so(
     assert result.exit_code == 0, result.output
     assert words(result.stdout) == "no articles from 2012-01-01 to 2012-01-31: nothing written"
     assert not out.exists()
+    # a site with a profile but nothing loaded yet: no articles, not an error
+    args = ["export", "--from", "2011-02-09", "--to", "2011-02-10", "--site", "turess-fr", "--out", str(out)]
+    result = pressetl(wh_url, data_dir, *args)
+    assert result.exit_code == 0, result.output
+    assert words(result.stdout) == "no articles from 2011-02-09 to 2011-02-10 for turess-fr: nothing written"
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 import test_warehouse_support as support
 from sqlalchemy import Engine, delete
+from sqlalchemy import event as sa_event
 from test_warehouse_support import (
     DAY,
     SITE,
@@ -253,8 +254,22 @@ def test_a_partition_is_read_and_written_in_chunks(loaded: Engine, tmp_path: Pat
         def partition_done(self, partition) -> None:
             seen.append(0)
 
-    summary = export(loaded, tmp_path / "export", D1, D2, "parquet", chunk_rows=3, progress=Progress())
+    cursors: list[str] = []
+
+    def cursor_of(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "FROM articles" in statement and "ORDER BY articles.canonical_url" in statement:
+            cursors.append(type(cursor).__name__)
+
+    sa_event.listen(loaded, "before_cursor_execute", cursor_of)
+    try:
+        summary = export(loaded, tmp_path / "export", D1, D2, "parquet", chunk_rows=3, progress=Progress())
+    finally:
+        sa_event.remove(loaded, "before_cursor_execute", cursor_of)
     assert seen == [-2, 3, 3, 1, 0, 3, 2, 0]
+    if loaded.dialect.name == "postgresql":  # a server-side cursor: the server keeps the rows
+        assert cursors == ["ServerCursor", "ServerCursor"]
+    else:
+        assert len(cursors) == 2
     assert [pq.ParquetFile(p).num_row_groups for p in summary.files] == [3, 2]  # one row group a chunk
 
 
