@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -167,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
         admin.dispose()
+        shutil.rmtree(work, ignore_errors=True)  # ~1 GB for 50,000 articles
     report = render(args, results)
     print(report)
     if args.write:
