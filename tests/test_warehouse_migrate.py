@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -40,13 +41,14 @@ HISTORY = [
     "0004: The ledger keeps what each crawl cost: every HTTP request, and those spent locating the day.",
     "0005: Per-URL outcomes: what became of every article URL a crawl discovered.",
     "0006: Partition locks: one run at a time per site and logical day, across processes and hosts.",
+    "0007: Story publications view: who carried each near-duplicate story, earliest first.",
 ]
 
 
 def test_upgrade_from_empty_then_again_is_a_noop(wh_url: str) -> None:
     assert migrate.current(wh_url) is None
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == migrate.head() == "0006"
+    assert migrate.current(wh_url) == migrate.head() == "0007"
     eng = make_engine(wh_url)
     try:
         inspector = sa.inspect(eng)
@@ -58,7 +60,7 @@ def test_upgrade_from_empty_then_again_is_a_noop(wh_url: str) -> None:
 
     migrate.upgrade(wh_url)
 
-    assert migrate.current(wh_url) == "0006"
+    assert migrate.current(wh_url) == "0007"
     eng = make_engine(wh_url)
     try:
         assert fingerprints(eng) == before
@@ -81,7 +83,7 @@ def test_downgrade_to_base_and_back(wh_url: str) -> None:
     finally:
         eng.dispose()
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == "0006"
+    assert migrate.current(wh_url) == "0007"
 
 
 # ``articles`` as revision 0001 made it.
@@ -163,7 +165,7 @@ def test_upgrade_from_0001_keeps_the_data_and_backfills(wh_url: str, data_dir: P
     finally:
         eng.dispose()
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == "0006"
+    assert migrate.current(wh_url) == "0007"
 
 
 def test_0003_adds_the_story_tables_and_its_downgrade_removes_only_them(wh_url: str) -> None:
@@ -256,5 +258,39 @@ def test_0006_adds_the_partition_locks_and_its_downgrade_removes_only_them(wh_ur
         migrate.downgrade(wh_url, "0005")
         names = set(sa.inspect(eng).get_table_names())
         assert "partition_locks" not in names and "crawl_runs" in names
+    finally:
+        eng.dispose()
+
+
+def test_0007_adds_the_story_publications_view_and_its_downgrade_drops_only_it(wh_url: str) -> None:
+    migrate.upgrade(wh_url, "0006")
+    eng = make_engine(wh_url)
+    try:
+        assert "v_story_publications" not in set(sa.inspect(eng).get_view_names())
+        migrate.upgrade(wh_url)
+        assert "v_story_publications" in set(sa.inspect(eng).get_view_names())
+        insert = sa.text(
+            "INSERT INTO articles (site, canonical_url, url, logical_date, published_date, publication_slug, "
+            "cluster_id, is_representative, first_loaded_at, last_loaded_at, run_id) VALUES ('maghress-fr', "
+            ":url, :fetched, :day, :published, :slug, 'u0-hespress', :rep, '2011-02-10 01:00:00+00', "
+            "'2011-02-10 01:00:00+00', 'r0')"
+        )
+        with eng.begin() as conn:  # two copies of one story, the earlier one last by URL
+            for n, (slug, day) in enumerate(
+                (("hespress", date(2011, 2, 8)), ("aujourdhui", date(2011, 2, 9)))
+            ):
+                url = f"u{n}-{slug}"
+                conn.execute(
+                    insert,
+                    {"url": url, "fetched": url, "day": day, "published": day, "slug": slug, "rep": n == 0},
+                )
+            found = conn.execute(
+                sa.text("SELECT publication, publication_rank, publications FROM v_story_publications")
+            ).all()
+        assert sorted(map(tuple, found)) == [("aujourdhui", 2, 2), ("hespress", 1, 2)]
+        migrate.downgrade(wh_url, "0006")
+        assert set(sa.inspect(eng).get_view_names()) == set(VIEWS) - {"v_story_publications"}
+        with eng.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM articles")).scalar() == 2
     finally:
         eng.dispose()

@@ -45,12 +45,13 @@ NAMING_CONVENTION = {
 
 RUN_STATUSES = ("succeeded", "failed")
 
-# Views for the everyday questions, created by migration 0002 (their SQL lives
+# Views for the everyday questions, created by migrations 0002 and 0007 (their SQL lives
 # there, frozen with the revision).
 VIEWS = (
     "v_articles_per_publication_day",  # site, publication, day: articles, words
     "v_stories_three_plus_publications",  # story clusters covered by >= 3 publications
     "v_latest_run_per_site",  # the latest run of each site's latest day, with reconciles
+    "v_story_publications",  # each story's publications, earliest first (0007): the likely original
 )
 
 
