@@ -53,6 +53,12 @@ VIEWS = (
     "v_latest_run_per_site",  # the latest run of each site's latest day, with reconciles
 )
 
+# Full-text search on PostgreSQL (migration 0007): ``articles.search_vector``, a stored generated
+# tsvector, and its GIN index. Not mapped here: DuckDB has neither (its search scans the texts,
+# ``warehouse.search_scan``), and being generated it is never written by a load nor fingerprinted.
+POSTGRESQL_SEARCH_COLUMN = ("articles", "search_vector")
+POSTGRESQL_SEARCH_INDEX = "ix_articles_search_vector"
+
 
 class JSONList(TypeDecorator[list[str]]):
     """A list of strings stored as JSON text.
