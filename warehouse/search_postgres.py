@@ -47,7 +47,9 @@ def _match(request: SearchRequest) -> tuple[str, str]:
     return "(" + " OR ".join(guards) + ")", f"websearch_to_tsquery({ARTICLE_CONFIG}, :q)"
 
 
-def search_postgres(engine: Engine, request: SearchRequest) -> list[SearchHit]:
+def search_sql(request: SearchRequest) -> tuple[str, dict[str, object]]:
+    """The query giving the hits: site, canonical URL, title, publication, day, language, score,
+    snippet."""
     match, query = _match(request)
     where = [match]
     params: dict[str, object] = {"q": request.text, "limit": request.limit, "options": HEADLINE_OPTIONS}
@@ -81,6 +83,11 @@ def search_postgres(engine: Engine, request: SearchRequest) -> list[SearchHit]:
         ) hits
         ORDER BY hits.score DESC, hits.day DESC, hits.site, hits.canonical_url
     """
+    return sql, params
+
+
+def search_postgres(engine: Engine, request: SearchRequest) -> list[SearchHit]:
+    sql, params = search_sql(request)
     with engine.connect() as conn:
         rows = conn.execute(text(sql), params).all()
     return [

@@ -121,7 +121,7 @@ def word_key(word: str, config: str) -> str | None:
     if config == "simple":
         return word
     surface = _ARTICLE.sub("", word) if config == "arabic" else word
-    shared = os.path.commonprefix([surface, _stemmer(config).stemWord(word)])
+    shared = os.path.commonprefix([surface, _stemmer(config).stemWord(surface)])
     # A stem that shares (almost) nothing with the word: match the word as written.
     return shared if len(shared) >= min(3, len(surface)) else surface
 
