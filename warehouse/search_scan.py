@@ -17,7 +17,7 @@ bench/bench_search.py measures it.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, bindparam, text
+from sqlalchemy import Engine, text
 
 from warehouse.search_request import SearchHit, SearchRequest, config_of
 from warehouse.search_snippet import snippet
@@ -90,7 +90,7 @@ def _filters(request: SearchRequest, params: _Params) -> str:
 
 
 def ranking_sql(request: SearchRequest, query: Query) -> tuple[str, dict[str, object]]:
-    """The query giving (site, canonical_url, score) of the best ``request.limit`` hits."""
+    """The query giving (rowid, score) of the best ``request.limit`` hits."""
     params = _Params()
     configs = (config_of(request.lang),) if request.lang else CONFIGS
     items = query.items
@@ -110,13 +110,13 @@ def ranking_sql(request: SearchRequest, query: Query) -> tuple[str, dict[str, ob
     matched = _by_config(configs, {c: _matches(query, c) for c in configs}, "s.config")
     sql = f"""
         WITH scope AS MATERIALIZED (
-            SELECT site, canonical_url, COALESCE(published_date, logical_date) AS day,
+            SELECT row_id, site, canonical_url, COALESCE(published_date, logical_date) AS day,
                    GREATEST(COALESCE(word_count, 0), 1) AS length, config, {", ".join(counts)}
-            FROM (SELECT *, {ARTICLE_CONFIG} AS config FROM articles WHERE {where})
+            FROM (SELECT *, rowid AS row_id, {ARTICLE_CONFIG} AS config FROM articles WHERE {where})
         ), stats AS (
             SELECT count(*) AS n, avg(length) AS avg_length{frequencies} FROM scope
         )
-        SELECT s.site, s.canonical_url, {" + ".join(terms) or "0.0"} AS score
+        SELECT s.row_id, {" + ".join(terms) or "0.0"} AS score
         FROM scope s CROSS JOIN stats
         WHERE {matched}
         ORDER BY score DESC, s.day DESC, s.site, s.canonical_url
@@ -127,18 +127,19 @@ def ranking_sql(request: SearchRequest, query: Query) -> tuple[str, dict[str, ob
 
 def search_scan(engine: Engine, request: SearchRequest, query: Query) -> list[SearchHit]:
     sql, params = ranking_sql(request, query)
-    with engine.connect() as conn:
+    with engine.connect() as conn:  # one transaction: the rowids stay those of the ranking
         ranked = conn.execute(text(sql), params).all()
         if not ranked:
             return []
+        # By rowid: DuckDB fetches those rows alone (by key, it would read every body again).
         details = text(
-            "SELECT site, canonical_url, title, body, COALESCE(publication_name, publication_slug), "
-            "COALESCE(published_date, logical_date), language FROM articles WHERE canonical_url IN :urls"
-        ).bindparams(bindparam("urls", expanding=True))
-        rows = {(r[0], r[1]): r for r in conn.execute(details, {"urls": [url for _, url, _ in ranked]})}
+            "SELECT rowid, site, canonical_url, title, body, COALESCE(publication_name, publication_slug), "
+            "COALESCE(published_date, logical_date), language FROM articles WHERE rowid = ANY(:ids)"
+        )
+        rows = {r[0]: r[1:] for r in conn.execute(details, {"ids": [row_id for row_id, _ in ranked]})}
     hits = []
-    for site, url, score in ranked:
-        _, _, title, body, publication, day, language = rows[(site, url)]
+    for row_id, score in ranked:
+        site, url, title, body, publication, day, language = rows[row_id]
         patterns = [
             m.pattern
             for item in query.items
