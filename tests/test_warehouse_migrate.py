@@ -42,13 +42,14 @@ HISTORY = [
     "0005: Per-URL outcomes: what became of every article URL a crawl discovered.",
     "0006: Partition locks: one run at a time per site and logical day, across processes and hosts.",
     "0007: Story publications view: who carried each near-duplicate story, earliest first.",
+    "0008: Full-text search: on PostgreSQL, a tsvector per article in its language's configuration.",
 ]
 
 
 def test_upgrade_from_empty_then_again_is_a_noop(wh_url: str) -> None:
     assert migrate.current(wh_url) is None
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == migrate.head() == "0007"
+    assert migrate.current(wh_url) == migrate.head() == "0008"
     eng = make_engine(wh_url)
     try:
         inspector = sa.inspect(eng)
@@ -60,7 +61,7 @@ def test_upgrade_from_empty_then_again_is_a_noop(wh_url: str) -> None:
 
     migrate.upgrade(wh_url)
 
-    assert migrate.current(wh_url) == "0007"
+    assert migrate.current(wh_url) == "0008"
     eng = make_engine(wh_url)
     try:
         assert fingerprints(eng) == before
@@ -83,7 +84,7 @@ def test_downgrade_to_base_and_back(wh_url: str) -> None:
     finally:
         eng.dispose()
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == "0007"
+    assert migrate.current(wh_url) == "0008"
 
 
 # ``articles`` as revision 0001 made it.
@@ -165,7 +166,7 @@ def test_upgrade_from_0001_keeps_the_data_and_backfills(wh_url: str, data_dir: P
     finally:
         eng.dispose()
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == "0007"
+    assert migrate.current(wh_url) == "0008"
 
 
 def test_0003_adds_the_story_tables_and_its_downgrade_removes_only_them(wh_url: str) -> None:
@@ -292,5 +293,54 @@ def test_0007_adds_the_story_publications_view_and_its_downgrade_drops_only_it(w
         assert set(sa.inspect(eng).get_view_names()) == set(VIEWS) - {"v_story_publications"}
         with eng.connect() as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM articles")).scalar() == 2
+    finally:
+        eng.dispose()
+
+
+def _article_columns(eng: sa.Engine) -> set[str]:
+    with eng.connect() as conn:  # duckdb-engine cannot reflect columns (no pg_collation)
+        return set(conn.execute(sa.text("SELECT * FROM articles LIMIT 0")).keys())
+
+
+def test_0008_adds_the_search_vector_on_postgresql_for_rows_already_there(wh_url: str) -> None:
+    migrate.upgrade(wh_url, "0007")
+    eng = make_engine(wh_url)
+    try:
+        common = {"day": DAY, "t0": T0, "t1": T0}
+        with eng.begin() as conn:  # what a 0007 load left: a French and an Arabic article
+            conn.execute(
+                sa.text(
+                    "INSERT INTO articles (site, canonical_url, url, logical_date, title, body, language, "
+                    "first_loaded_at, last_loaded_at, run_id) VALUES (:site, :url, :fetched, :day, :title, "
+                    ":body, :language, :t0, :t1, 'run-0')"
+                ),
+                [
+                    {**common, "site": SITE, "url": "https://www.maghress.com/fr/x/1", "fetched": "u1",
+                     "title": "Les gouvernements", "body": "Le gouvernement parle.", "language": "fr"},
+                    {**common, "site": "maghress-ar", "url": "https://www.maghress.com/x/2", "fetched": "u2",
+                     "title": "الحكومة", "body": "قالت الحكومة", "language": "ar"},
+                ],
+            )  # fmt: skip
+        before = fingerprints(eng)
+        migrate.upgrade(wh_url)
+        assert fingerprints(eng) == before  # the data tables as they were
+        columns = _article_columns(eng)
+        if eng.dialect.name == "postgresql":
+            assert "search_vector" in columns
+            with eng.connect() as conn:
+                vectors = conn.execute(
+                    sa.text("SELECT language, search_vector::text FROM articles ORDER BY language")
+                ).all()
+                indexes = conn.execute(
+                    sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_articles_search_vector'")
+                ).scalars()
+                assert [d.split(" USING ")[1] for d in indexes] == ["gin (search_vector)"]
+            # each article in its language's configuration: stems, the title weighted A
+            assert vectors == [("ar", "'حكوم':1A,3B 'قال':2B"), ("fr", "'gouvern':2A,4B 'le':1A 'parl':5B")]
+        else:
+            assert "search_vector" not in columns  # DuckDB searches by scanning: nothing to add
+        migrate.downgrade(wh_url, "0007")
+        assert "search_vector" not in _article_columns(eng)
+        assert fingerprints(eng) == before
     finally:
         eng.dispose()

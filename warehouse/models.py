@@ -54,6 +54,12 @@ VIEWS = (
     "v_story_publications",  # each story's publications, earliest first (0007): the likely original
 )
 
+# Full-text search on PostgreSQL (migration 0008): ``articles.search_vector``, a stored generated
+# tsvector, and its GIN index. Not mapped here: DuckDB has neither (its search scans the texts,
+# ``warehouse.search_scan``), and being generated it is never written by a load nor fingerprinted.
+POSTGRESQL_SEARCH_COLUMN = ("articles", "search_vector")
+POSTGRESQL_SEARCH_INDEX = "ix_articles_search_vector"
+
 
 class JSONList(TypeDecorator[list[str]]):
     """A list of strings stored as JSON text.

@@ -13,6 +13,7 @@ from pipeline.cli import (  # noqa: F401
     inspect,
     plan,
     runs,
+    search,
     stories,
 )
 from pipeline.cli.app import app
