@@ -86,3 +86,8 @@ def test_who_wrote_about_a_subject(newsroom: Engine) -> None:
     want = sorted(((name, *v) for name, v in counts.items()), key=lambda r: (-r[1], r[0]))
     assert run(newsroom, queries()[2]) == want
     assert sum(r[1] for r in want) >= 10
+
+
+def test_the_readme_shows_these_queries_as_they_are() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert QUERIES.read_text(encoding="utf-8").strip() in readme
