@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from pipeline.cli import db, inspect, plan, runs  # noqa: F401  (importing them registers their commands)
+from pipeline.cli import db, inspect, metrics, plan, runs  # noqa: F401  (importing them registers their commands)
 from pipeline.cli.app import app
 
 
