@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from core.errors import LoadError, PartitionBusy
 from core.manifests import CrawlManifest, write_manifest
 from pipeline.observe import stage_counts
-from pipeline.runner import run_stage
+from pipeline.runner import StageOptions, run_stage
 from warehouse import locks
 from warehouse.stage_runs import COLUMNS, record_stage_run, stage_runs
 
@@ -170,3 +170,37 @@ def test_pressetl_metrics_prints_the_stage_runs_of_a_site(engine: sa.Engine, wh_
     assert empty.exit_code == 0 and "no stage runs" in empty.output
     bad = CliRunner().invoke(app, ["metrics", "--site", SITE, "--from", day, "--to", "2011-02-01"], env=env)
     assert bad.exit_code == 2 and "before" in bad.output
+
+
+def test_a_whole_run_on_devsite_then_a_reprocess_record_every_stage(tmp_path: Path, devsite_url: str, world):
+    """run_partition, as `pressetl run` and the nightly DAG run it: four rows a run, each with
+    its own counts; the reprocess's crawl made no request."""
+    from conftest import make_settings
+
+    from pipeline.runner import run_days, run_partition
+
+    settings = make_settings(tmp_path / "data", devsite_url)
+    assert run_partition(settings, SITE, DAY, "crawl-run").status == "succeeded"
+    (result,) = run_days(settings, SITE, [DAY], "reprocess-run", StageOptions(reprocess=True))
+    assert result.status == "succeeded", result.error
+
+    n = len(world.articles_for_day(SITE, DAY))
+    wh = sa.create_engine(settings.warehouse_url)
+    try:
+        found = {(r["run_id"], r["stage"]): r for r in stage_runs(wh, SITE)}
+    finally:
+        wh.dispose()
+    assert {r["status"] for r in found.values()} == {"ok"} and len(found) == 8
+    crawl = found["crawl-run", "crawl"]
+    assert (crawl["discovered"], crawl["fetched"], crawl["failed"]) == (n, n, 0)
+    assert crawl["requests"] > n and crawl["bytes"] > 1000 * n  # listings, robots…; pages of kBs
+    assert (found["reprocess-run", "crawl"]["requests"], found["reprocess-run", "crawl"]["bytes"]) == (0, 0)
+    assert found["reprocess-run", "crawl"]["discovered"] is None  # the reprocess discovered nothing
+    for run in ("crawl-run", "reprocess-run"):
+        transform, validate, load = (found[run, stage] for stage in ("transform", "validate", "load"))
+        assert (transform["discovered"], transform["duplicates"], transform["loaded"]) == (n, 0, None)
+        assert (validate["quarantined"], validate["discovered"]) == (0, None)
+        assert (load["loaded"], load["requests"]) == (n, None)
+    stages = sorted(found.values(), key=lambda r: r["started_at"])
+    assert [r["stage"] for r in stages] == ["crawl", "transform", "validate", "load"] * 2
+    assert all(a["finished_at"] <= b["started_at"] for a, b in zip(stages, stages[1:], strict=False))
