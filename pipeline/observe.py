@@ -103,8 +103,14 @@ def _keep(settings: Settings, run: StageRun, summary: dict[str, Any] | None, rep
         if run.status != "refused":  # a refused run wrote nothing: the manifests are another run's
             partition = Partition(run.site, run.logical_date, settings.data_dir)
             run.counts.update(stage_counts(partition, run.stage, run.run_id, summary, reprocess))
-    except Exception:  # an unreadable manifest: the stage says so itself; the run is kept without
-        log.warning("%s %s: could not read the counts of the %s stage", run.site, run.logical_date, run.stage)
+    except Exception as exc:  # an unreadable manifest: the next stage says so; the run is kept without
+        log.warning(
+            "%s %s: could not read the counts of the %s stage: %s",
+            run.site,
+            run.logical_date,
+            run.stage,
+            one_line(exc, 300),
+        )
     emit_stage_run(run.site, run.stage, run.status, run.duration_seconds, run.counts)
     try:
         record(settings, run)
