@@ -156,3 +156,24 @@ def test_airflow_is_imported_for_metrics_only_when_its_configuration_may_turn_th
     (tmp_path / "airflow.cfg").unlink()
     monkeypatch.setenv("AIRFLOW__METRICS__OTEL_ON", "True")
     assert metrics.configured()
+
+
+def test_every_name_of_every_profile_is_one_statsd_and_opentelemetry_take():
+    """Airflow's clients drop a name they find invalid (logged, not sent): check them all."""
+    from airflow.sdk._shared.observability.metrics.otel_logger import name_is_otel_safe
+    from airflow.sdk._shared.observability.metrics.validators import stat_name_default_handler
+
+    from core.profiles import load_profiles
+    from pipeline.runner import STAGES
+
+    sites = list(load_profiles(ROOT / "profiles"))
+    names = [metrics.UNRECORDED]
+    for site in sites:
+        for stage in STAGES:
+            names.append(metrics.duration_name(stage, site))
+            names += [metrics.status_name(stage, site, status) for status in metrics.STATUSES]
+            names += [metrics.count_name(stage, site, count) for count in metrics.COUNTS]
+    assert len(sites) >= 12 and len(names) == 1 + len(sites) * len(STAGES) * 12
+    for name in names:
+        assert stat_name_default_handler(f"airflow.{name}") == f"airflow.{name}"
+        assert name_is_otel_safe("airflow", name), name
