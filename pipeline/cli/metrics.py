@@ -61,11 +61,12 @@ def metrics(
         return
     table = Table(title="pressetl stage runs")
     for column in COLUMNS:
-        table.add_column(column, no_wrap=True)
+        table.add_column(column, no_wrap=True, justify="right" if COLUMNS.index(column) >= 4 else "left")
     for row in rows:
         row = {**row, "seconds": f"{row['duration_seconds']:.1f}"}
         table.add_row(*("" if row.get(c) is None else str(row[c]) for c in COLUMNS))
     out.print(table)
     for row in rows:
         if row["error"]:
-            out.print(f"{row['logical_date']} {row['site']} {row['stage']} ({row['status']}): {row['error']}")
+            line = f"{row['logical_date']} {row['site']} {row['stage']} ({row['status']}): {row['error']}"
+            out.print(line, markup=False, highlight=False)  # an error's [brackets] are text
