@@ -36,7 +36,7 @@ from core.manifests import (
     transform_manifest,
     validation_manifest,
 )
-from core.partitions import Partition
+from core.partitions import Partition, safe_run_id
 from core.settings import Settings
 from core.text import one_line
 from pipeline.metrics import COUNTS, emit_stage_run, emit_unrecorded
@@ -147,7 +147,7 @@ def stage_counts(
         if reprocess:
             return {"requests": 0, "bytes": 0}
         crawl = crawl_manifest(partition)
-        if crawl is None or crawl.run_id != run_id:
+        if crawl is None or crawl.run_id not in (run_id, safe_run_id(run_id)):  # the crawl's: safe
             return {}
         cost = crawl_cost(partition)
         return {

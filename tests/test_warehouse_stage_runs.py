@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from core.errors import LoadError, PartitionBusy
 from core.manifests import CrawlManifest, write_manifest
+from core.partitions import safe_run_id
 from pipeline.observe import stage_counts
 from pipeline.runner import StageOptions, run_stage
 from warehouse import locks
@@ -103,7 +104,9 @@ def test_a_warehouse_that_cannot_take_the_row_fails_nothing(
     assert "server closed the connection" in warning and "'loaded': 7" in warning
 
 
-def test_a_crawl_counts_from_its_own_manifest_only(tmp_path: Path):
+@pytest.mark.parametrize("run_id", ["run-1", "backfill__2011-02-09T01:00:00+00:00"])
+def test_a_crawl_counts_from_its_own_manifest_only(tmp_path: Path, run_id: str):
+    """The crawl writes an Airflow run id with ':' and '+' as a file name would (safe_run_id)."""
     part = partition(tmp_path)
     started = datetime(2011, 2, 10, 1, 0, tzinfo=UTC)
     write_manifest(
@@ -111,7 +114,7 @@ def test_a_crawl_counts_from_its_own_manifest_only(tmp_path: Path):
         CrawlManifest(
             site=SITE,
             logical_date=DAY,
-            run_id="run-1",
+            run_id=safe_run_id(run_id),
             status="complete",
             discovered=12,
             fetched=11,
@@ -128,10 +131,10 @@ def test_a_crawl_counts_from_its_own_manifest_only(tmp_path: Path):
         ),
     )
     counts = {"discovered": 12, "fetched": 11, "failed": 1, "requests": 40, "bytes": 812_345}
-    assert stage_counts(part, "crawl", "run-1", {}, reprocess=False) == counts
+    assert stage_counts(part, "crawl", run_id, {}, reprocess=False) == counts
     assert stage_counts(part, "crawl", "run-2", {}, reprocess=False) == {}  # a previous run's
     assert stage_counts(part, "crawl", "run-2", {}, reprocess=True) == {"requests": 0, "bytes": 0}
-    assert stage_counts(part, "transform", "run-1", {}, reprocess=False) == {}  # nothing transformed
+    assert stage_counts(part, "transform", run_id, {}, reprocess=False) == {}  # nothing transformed
 
 
 def test_stage_runs_reads_a_site_between_two_days(engine: sa.Engine):
