@@ -11,6 +11,9 @@ warehouse (``warehouse.locks``) while its stage runs, ``run_partition`` across a
 stages. A run that finds another one holding it is refused at once (``PartitionBusy``:
 "<site> <day> is being processed by run X since T"), and writes nothing, not even a
 ledger row: the ledger's latest run of the day stays the one doing the work.
+
+Every run of a stage, refused ones too, is timed and counted (``pipeline.observe``): a row of
+``stage_runs`` and Airflow's metrics, written after the stage, never failing it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from core.partitions import Partition, remove_stale_files
 from core.settings import Settings
 from core.text import one_line
 from pipeline.ledger import recorded
+from pipeline.observe import observed
 from pipeline.stages.common import Progress, no_progress
 
 log = logging.getLogger(__name__)
@@ -98,7 +102,11 @@ def run_stage(
     from pipeline.stages import crawl, load, transform, validate
     from pipeline.stages.crawl import reuse_raw_zone
 
-    with partition_lock(settings, site, day, run_id) as lock:
+    # Measured whatever becomes of it (refused, failed or ok): stage_runs and Airflow's metrics.
+    with (
+        observed(settings, stage, site, day, run_id, options.reprocess) as run,
+        partition_lock(settings, site, day, run_id) as lock,
+    ):
         if not (stage == "crawl" and options.reprocess):  # a reprocess's crawl writes nothing
             _remove_stale_files(Partition(site, day, settings.data_dir), stage)
         with recorded(settings, site, day, run_id, stage):
@@ -113,6 +121,7 @@ def run_stage(
                 summary = validate(settings, site, day, run_id, override=options.override, progress=progress)
             else:
                 summary = load(settings, site, day, run_id, progress=progress)
+        run.summary = summary
         lock.check()  # another run took the partition over meanwhile: say so, not "succeeded"
     return summary
 

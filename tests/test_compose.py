@@ -4,6 +4,7 @@ they name exists in the repo."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -15,6 +16,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from pipeline import metrics
+from pipeline.runner import STAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -235,3 +239,135 @@ def test_the_lock_has_what_the_celery_executor_needs():
     lock = (ROOT / "uv.lock").read_text()
     for package in ("apache-airflow-providers-celery", "celery", "redis"):
         assert f'name = "{package}"' in lock, package
+
+
+# -- the observability profile ---------------------------------------------------------------
+
+OBSERVABILITY = ROOT / "docker" / "observability"
+DASHBOARD = OBSERVABILITY / "grafana" / "dashboards" / "pressetl.json"
+TIMER_SERIES = ("_bucket", "_sum", "_count")  # what a histogram is scraped as
+
+
+@pytest.fixture(scope="module")
+def mapping() -> dict:
+    return yaml.safe_load((OBSERVABILITY / "statsd-mapping.yml").read_text())
+
+
+def _mapped(mapping: dict, stat: str) -> tuple[str, dict[str, str]] | None:
+    """What the StatsD exporter makes of ``stat``: the first glob that matches (``*`` is one
+    dot-separated part), its name and its labels with ``$n`` filled in."""
+    for rule in mapping["mappings"]:
+        parts = [r"([^.]+)" if part == "*" else re.escape(part) for part in rule["match"].split(".")]
+        found = re.fullmatch(r"\.".join(parts), stat)
+        if found:
+            labels = {
+                key: re.sub(r"\$\{?(\d+)\}?", lambda m, found=found: found.group(int(m[1])), str(value))
+                for key, value in (rule.get("labels") or {}).items()
+            }
+            return rule["name"], labels
+    return None
+
+
+def _emitted(prefix: str, site: str) -> list[tuple[str, str, dict[str, str]]]:
+    """Every name pressetl sends for ``site``, as Airflow's StatsD client puts it on the wire:
+    (stat, StatsD type, the labels it must map to)."""
+    names = [(f"{prefix}.{metrics.UNRECORDED}", "counter", {})]
+    for stage in STAGES:
+        labels = {"stage": stage, "site": site}
+        names.append((f"{prefix}.{metrics.duration_name(stage, site)}", "timer", labels))
+        for status in metrics.STATUSES:
+            names.append(
+                (
+                    f"{prefix}.{metrics.status_name(stage, site, status)}",
+                    "counter",
+                    labels | {"status": status},
+                )
+            )
+        for count in metrics.COUNTS:
+            names.append((f"{prefix}.{metrics.count_name(stage, site, count)}", "counter", labels))
+    return names
+
+
+def test_the_observability_profile_runs_the_exporter_prometheus_and_grafana(compose):
+    services = compose["services"]
+    for name in ("statsd-exporter", "prometheus", "grafana"):
+        assert services[name]["profiles"] == ["observability"], name
+        assert services[name]["image"].split(":")[1][0] in "v0123456789", f"{name}: pin its image"
+    for path in (
+        "statsd-mapping.yml",
+        "prometheus.yml",
+        "grafana/provisioning/datasources/prometheus.yml",
+        "grafana/provisioning/dashboards/pressetl.yml",
+        "grafana/dashboards/pressetl.json",
+    ):
+        assert (OBSERVABILITY / path).is_file(), path
+        text = (OBSERVABILITY / path).read_text()
+        assert json.loads(text) if path.endswith(".json") else yaml.safe_load(text), path
+
+    # Airflow's services (pressetl's tasks among them) send to the exporter only when asked.
+    exporter = " ".join(services["statsd-exporter"]["command"])
+    env = services["airflow-worker"]["environment"]
+    assert _defaults(str(env["AIRFLOW__METRICS__STATSD_ON"])) == "False"
+    assert env["AIRFLOW__METRICS__STATSD_ON"] == "${AIRFLOW_STATSD_ON:-False}"
+    assert _defaults(env["AIRFLOW__METRICS__STATSD_HOST"]) == "statsd-exporter"
+    assert f"--statsd.listen-udp=:{env['AIRFLOW__METRICS__STATSD_PORT']}" in exporter
+    assert "/etc/statsd-exporter/mapping.yml" in exporter
+    # Prometheus scrapes the exporter's web port; Grafana reads Prometheus.
+    scrape = yaml.safe_load((OBSERVABILITY / "prometheus.yml").read_text())["scrape_configs"]
+    web_port = re.search(r"--web.listen-address=:(\d+)", exporter)[1]
+    assert [t for job in scrape for c in job["static_configs"] for t in c["targets"]] == [
+        f"statsd-exporter:{web_port}"
+    ]
+    sources = yaml.safe_load((OBSERVABILITY / "grafana/provisioning/datasources/prometheus.yml").read_text())
+    (source,) = sources["datasources"]
+    assert source["url"] == "http://prometheus:9090"
+    provider = yaml.safe_load((OBSERVABILITY / "grafana/provisioning/dashboards/pressetl.yml").read_text())
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in services["grafana"]["volumes"] if v.startswith(".")}
+    assert mounts[provider["providers"][0]["options"]["path"]] == "./docker/observability/grafana/dashboards"
+    dashboard = json.loads(DASHBOARD.read_text())
+    uids = {t["datasource"]["uid"] for p in dashboard["panels"] for t in p.get("targets", [])}
+    assert uids == {source["uid"]}
+
+
+def test_every_name_pressetl_emits_maps_to_a_labelled_prometheus_metric(compose, mapping):
+    prefix = compose["services"]["airflow-worker"]["environment"]["AIRFLOW__METRICS__STATSD_PREFIX"]
+    for stat, kind, labels in _emitted(prefix, "maghress-fr"):
+        mapped = _mapped(mapping, stat)
+        assert mapped, f"{stat} is not mapped"
+        name, got = mapped
+        assert name.startswith("pressetl_") and got == labels, (stat, mapped)
+        assert name.endswith("_seconds" if kind == "timer" else "_total"), (stat, name)
+    counts = {_mapped(mapping, s)[0] for s, kind, _ in _emitted(prefix, "turess-fr") if kind == "counter"}
+    assert len(counts) == len(metrics.COUNTS) + 2  # one metric per count, + runs, + unrecorded
+
+
+def test_the_dashboard_shows_only_metrics_the_mapping_makes(compose, mapping):
+    prefix = compose["services"]["airflow-worker"]["environment"]["AIRFLOW__METRICS__STATSD_PREFIX"]
+    pressetl = {_mapped(mapping, stat)[0]: kind for stat, kind, _ in _emitted(prefix, "maghress-fr")}
+    made = {rule["name"] for rule in mapping["mappings"]}
+    series = made | {name + end for name in made if name.endswith("_seconds") for end in TIMER_SERIES}
+    dashboard = json.loads(DASHBOARD.read_text())
+    queries = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+    queries += [v["definition"] for v in dashboard["templating"]["list"]]
+    used = {name for q in queries for name in re.findall(r"\b((?:pressetl|airflow)_[a-z_]+)\b", q)}
+    assert used and used <= series, sorted(used - series)
+    shown = {re.sub(r"(_bucket|_sum|_count)$", "", name) for name in used if name.startswith("pressetl_")}
+    assert shown == set(pressetl), sorted(set(pressetl) ^ shown)  # every pressetl metric is on it
+    panels = {p["title"] for p in dashboard["panels"]}
+    for title in ("Loaded per day", "Quarantined per day (quality gate)", "HTTP requests per day"):
+        assert title in panels
+
+
+def test_the_airflow_patterns_of_the_mapping_are_airflows_own_names(mapping):
+    """Airflow's registry of metrics (its legacy names carry the ids: dag, task, pool)."""
+    import importlib.util
+
+    airflow_dir = Path(importlib.util.find_spec("airflow").submodule_search_locations[0])
+    registry = airflow_dir / "sdk" / "_shared" / "observability" / "metrics" / "metrics_template.yaml"
+    known = set()
+    for metric in yaml.safe_load(registry.read_text())["metrics"]:
+        for name in (metric["name"], metric.get("legacy_name", "-")):
+            if name != "-":
+                known.add("airflow." + re.sub(r"\{[a-z_]+\}", "*", name))
+    theirs = [r["match"] for r in mapping["mappings"] if not r["match"].startswith("airflow.pressetl.")]
+    assert theirs and set(theirs) <= known, sorted(set(theirs) - known)

@@ -43,13 +43,14 @@ HISTORY = [
     "0006: Partition locks: one run at a time per site and logical day, across processes and hosts.",
     "0007: Story publications view: who carried each near-duplicate story, earliest first.",
     "0008: Full-text search: on PostgreSQL, a tsvector per article in its language's configuration.",
+    "0009: Stage runs: how long each stage of each (site, day) took and what it counted.",
 ]
 
 
 def test_upgrade_from_empty_then_again_is_a_noop(wh_url: str) -> None:
     assert migrate.current(wh_url) is None
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == migrate.head() == "0008"
+    assert migrate.current(wh_url) == migrate.head() == "0009"
     eng = make_engine(wh_url)
     try:
         inspector = sa.inspect(eng)
@@ -61,7 +62,7 @@ def test_upgrade_from_empty_then_again_is_a_noop(wh_url: str) -> None:
 
     migrate.upgrade(wh_url)
 
-    assert migrate.current(wh_url) == "0008"
+    assert migrate.current(wh_url) == "0009"
     eng = make_engine(wh_url)
     try:
         assert fingerprints(eng) == before
@@ -84,7 +85,7 @@ def test_downgrade_to_base_and_back(wh_url: str) -> None:
     finally:
         eng.dispose()
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == "0008"
+    assert migrate.current(wh_url) == "0009"
 
 
 # ``articles`` as revision 0001 made it.
@@ -166,7 +167,7 @@ def test_upgrade_from_0001_keeps_the_data_and_backfills(wh_url: str, data_dir: P
     finally:
         eng.dispose()
     migrate.upgrade(wh_url)
-    assert migrate.current(wh_url) == "0008"
+    assert migrate.current(wh_url) == "0009"
 
 
 def test_0003_adds_the_story_tables_and_its_downgrade_removes_only_them(wh_url: str) -> None:
@@ -342,5 +343,30 @@ def test_0008_adds_the_search_vector_on_postgresql_for_rows_already_there(wh_url
         migrate.downgrade(wh_url, "0007")
         assert "search_vector" not in _article_columns(eng)
         assert fingerprints(eng) == before
+    finally:
+        eng.dispose()
+
+
+def test_0009_adds_the_stage_runs_and_its_downgrade_removes_only_them(wh_url: str) -> None:
+    migrate.upgrade(wh_url, "0008")
+    eng = make_engine(wh_url)
+    try:
+        assert "stage_runs" not in set(sa.inspect(eng).get_table_names())
+        migrate.upgrade(wh_url)
+        insert = sa.text(
+            "INSERT INTO stage_runs (site, logical_date, run_id, stage, started_at, finished_at, "
+            "duration_seconds, status, loaded, bytes) VALUES ('maghress-fr', '2011-02-09', 'r1', 'load', "
+            "CAST(:started AS TIMESTAMPTZ), '2011-02-10 01:00:03+00', 3.0, :status, 7, 5000000000)"
+        )
+        with eng.begin() as conn:
+            conn.execute(insert, {"status": "ok", "started": "2011-02-10 01:00:00+00"})
+            assert conn.execute(sa.text("SELECT bytes FROM stage_runs")).scalar_one() == 5_000_000_000
+        with pytest.raises(sa.exc.IntegrityError), eng.begin() as conn:  # one row per attempt
+            conn.execute(insert, {"status": "failed", "started": "2011-02-10 01:00:00+00"})
+        with pytest.raises(sa.exc.DBAPIError, match="(?i)check"), eng.begin() as conn:  # ok, failed, refused
+            conn.execute(insert, {"status": "lost", "started": "2011-02-10 02:00:00+00"})
+        migrate.downgrade(wh_url, "0008")
+        names = set(sa.inspect(eng).get_table_names())
+        assert "stage_runs" not in names and "partition_locks" in names
     finally:
         eng.dispose()

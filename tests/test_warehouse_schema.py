@@ -23,7 +23,7 @@ from warehouse.schema import current_revision, expected_revision, require_curren
 # The fixtures these tests take.
 data_dir, engine, pg_database, wh_url = support.data_dir, support.engine, support.pg_database, support.wh_url
 
-HEAD = "0008"
+HEAD = "0009"
 EMPTY = f"warehouse schema at no revision (empty database), code expects {HEAD}: run `pressetl db upgrade`"
 AT_0001 = f"warehouse schema at 0001, code expects {HEAD}: run `pressetl db upgrade`"
 WRITES = ("INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "TRUNCATE", "COPY", "MERGE")

@@ -4,8 +4,8 @@ A checksum is the md5 of every row, in primary-key order, streamed (a large
 table is never held in memory). Values are hashed as the driver returns them, so
 fingerprints compare within one database, not across dialects.
 
-``partition_locks`` is not data but who is working on what right now: it is left out
-unless asked for by name.
+``partition_locks`` is not data but who is working on what right now, ``stage_runs`` how
+long each attempt took (a refused one too): they are left out unless asked for by name.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 
 from warehouse.models import Base
 
-NOT_DATA = frozenset({"partition_locks"})
+NOT_DATA = frozenset({"partition_locks", "stage_runs"})
 
 
 @dataclass(frozen=True)

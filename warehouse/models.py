@@ -276,6 +276,34 @@ class PartitionLock(Base):
     expires_at: Mapped[datetime] = mapped_column(TZDateTime)
 
 
+class StageRun(Base):
+    """How long each run of each stage of a (site, day) took and what it counted (added by
+    0009): one row per attempt, written by ``pipeline.runner.run_stage`` after the stage
+    returns, whatever its ``status`` (ok, failed, refused: another run held the partition).
+    A count is NULL where the stage does not produce it (``pipeline.stage_record``)."""
+
+    __tablename__ = "stage_runs"
+    __table_args__ = (CheckConstraint("status IN ('ok', 'failed', 'refused')", name="status"),)
+
+    site: Mapped[str] = mapped_column(String, primary_key=True)
+    logical_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String, primary_key=True)
+    stage: Mapped[str] = mapped_column(String, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(TZDateTime, primary_key=True)  # an attempt
+    finished_at: Mapped[datetime] = mapped_column(TZDateTime)
+    duration_seconds: Mapped[float] = mapped_column(REAL)
+    status: Mapped[str] = mapped_column(String)
+    error: Mapped[str | None] = mapped_column(Text)
+    discovered: Mapped[int | None] = mapped_column(Integer)
+    fetched: Mapped[int | None] = mapped_column(Integer)
+    loaded: Mapped[int | None] = mapped_column(Integer)
+    duplicates: Mapped[int | None] = mapped_column(Integer)
+    quarantined: Mapped[int | None] = mapped_column(Integer)
+    failed: Mapped[int | None] = mapped_column(Integer)
+    requests: Mapped[int | None] = mapped_column(Integer)  # HTTP requests the crawl made
+    bytes: Mapped[int | None] = mapped_column(BigInteger)  # response bytes the crawl fetched
+
+
 class PageFailure(Base):
     __tablename__ = "page_failures"
 

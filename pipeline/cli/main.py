@@ -11,6 +11,7 @@ from pipeline.cli import (  # noqa: F401
     export,
     freshness,
     inspect,
+    metrics,
     plan,
     runs,
     search,
