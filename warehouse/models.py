@@ -280,7 +280,7 @@ class StageRun(Base):
     """How long each run of each stage of a (site, day) took and what it counted (added by
     0009): one row per attempt, written by ``pipeline.runner.run_stage`` after the stage
     returns, whatever its ``status`` (ok, failed, refused: another run held the partition).
-    A count is NULL where the stage does not produce it (``pipeline.stage_record``)."""
+    A count is NULL where the stage does not produce it (``pipeline.observe.stage_counts``)."""
 
     __tablename__ = "stage_runs"
     __table_args__ = (CheckConstraint("status IN ('ok', 'failed', 'refused')", name="status"),)
