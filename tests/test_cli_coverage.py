@@ -8,11 +8,12 @@ import copy
 import json
 import shlex
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
+from conftest import make_settings, new_pg_database
 from sqlalchemy import Engine
 from test_warehouse_coverage import OTHER, SITE, add_run, crawled, day
 from typer.testing import CliRunner
@@ -125,14 +126,21 @@ def test_an_unmigrated_warehouse_exits_2_with_the_command_to_run(tmp_path: Path)
     assert "pressetl db upgrade" in result.output
 
 
-@pytest.mark.parametrize("dialect", ["duckdb", "postgresql"])
-def test_json_for_scripts(dialect, tmp_path: Path, request) -> None:
-    url = None if dialect == "duckdb" else request.getfixturevalue("postgres_url")
-    settings = make_settings(tmp_path / "data", None, url)
+@pytest.fixture(params=["duckdb", "postgresql"])
+def any_warehouse_url(request) -> Iterator[str | None]:
+    """None (a DuckDB file of the test's own) or a PostgreSQL database of the test's own: the
+    session's shared one would keep this test's ledger rows for the next test to meet."""
+    if request.param == "duckdb":
+        yield None
+    else:
+        with new_pg_database("pressetl_coverage") as url:
+            yield url
+
+
+def test_json_for_scripts(any_warehouse_url, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", None, any_warehouse_url)
     engine = make_engine(settings.warehouse_url)
     try:
-        with engine.begin() as conn:  # the session's PostgreSQL database is shared: start clean
-            conn.exec_driver_sql("DELETE FROM crawl_runs")
         week(engine, settings.data_dir)
     finally:
         engine.dispose()
