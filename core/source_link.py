@@ -11,7 +11,8 @@ target) and it is none of the page's furniture: share buttons and social hosts, 
 (``rel="sponsored"``, ad/sponsor/banner containers), menus, sidebars, related lists,
 headers and footers. Candidates are scored on what a source link looks like:
 
-- the profile's selector picks it (+4: the most site-specific sign wins ties);
+- the profile's selector picks it (+4: the most site-specific sign; an external,
+  non-furniture link it picks is taken at once, without scoring the others);
 - its text, title or aria-label uses the family's source wording, any language (+2;
   ``profiles/family/source_link.yaml``);
 - it follows the article's content inside the article's own container (+1), or sits
@@ -146,7 +147,15 @@ def find_source_link(
     wording = load_source_wording(path)
     pattern = _wording_pattern(path)
     own = site_of(urlsplit(page_url or "").hostname or "")
-    hinted = set(selected_elements(root, hint))  # lxml elements: keys by identity, kept alive
+    picked = selected_elements(root, hint)
+    # The profile's own selector picks an external link that is no furniture: no other
+    # candidate can outscore it in practice, and the walk over every link is skipped (the
+    # transform's hot path; the family's pages all take it).
+    for link in picked:
+        target = _external_target((link.get("href") or "").strip(), page_url, own, wording.not_source_hosts)
+        if link.tag == "a" and target is not None and not _is_furniture(link):
+            return target[0]
+    hinted = set(picked)  # lxml elements: keys by identity, kept alive
     order: _Order | None = None  # made at the first candidate (most links are the site's own)
     best: _Candidate | None = None
     for link in root.iter("a"):
