@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from core.errors import BoilerplateError
 from core.settings import REPO_ROOT
 
+M = TypeVar("M", bound=BaseModel)
 FAMILY_BOILERPLATE = REPO_ROOT / "profiles" / "family" / "boilerplate.yaml"
 
 
@@ -30,13 +32,19 @@ class BoilerplateWording(BaseModel):
     share_words: frozenset[str]  # a short block of only these is a row of share buttons
 
 
-@lru_cache(maxsize=8)
-def load_wording(path: Path = FAMILY_BOILERPLATE) -> BoilerplateWording:
+def read_family_file(path: Path, model: type[M], what: str) -> M:
+    """One of ``profiles/family/``'s YAML files, validated by ``model``; a bad file raises
+    ``BoilerplateError`` naming the file and the key."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return BoilerplateWording.model_validate(data)
+        return model.model_validate(data)
     except (OSError, yaml.YAMLError) as exc:
-        raise BoilerplateError(f"{path}: cannot read the boilerplate wording: {exc}") from exc
+        raise BoilerplateError(f"{path}: cannot read the {what}: {exc}") from exc
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise BoilerplateError(f"{path}: {problems}") from None
+
+
+@lru_cache(maxsize=8)
+def load_wording(path: Path = FAMILY_BOILERPLATE) -> BoilerplateWording:
+    return read_family_file(path, BoilerplateWording, "boilerplate wording")

@@ -35,12 +35,11 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
-import yaml
 from lxml import etree
 from parsel.csstranslator import css2xpath
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from core.errors import BoilerplateError
+from core.boilerplate import read_family_file
 from core.furniture import is_furniture
 from core.selectors import XPATH_PREFIX
 from core.settings import REPO_ROOT
@@ -69,14 +68,7 @@ class SourceLinkWording(BaseModel):
 
 @lru_cache(maxsize=4)
 def load_source_wording(path: Path = FAMILY_SOURCE_LINK) -> SourceLinkWording:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return SourceLinkWording.model_validate(data)
-    except (OSError, yaml.YAMLError) as exc:
-        raise BoilerplateError(f"{path}: cannot read the source-link wording: {exc}") from exc
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise BoilerplateError(f"{path}: {problems}") from None
+    return read_family_file(path, SourceLinkWording, "source-link wording")
 
 
 def normalise(text: str) -> str:

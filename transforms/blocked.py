@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
+from core.boilerplate import read_family_file
 from core.errors import BoilerplateError
 from core.furniture import is_furniture
 from core.settings import REPO_ROOT
@@ -64,13 +64,7 @@ class Blocked:
 
 @lru_cache(maxsize=4)
 def load_markers(path: Path = FAMILY_BLOCKED) -> BlockedMarkers:
-    try:
-        markers = BlockedMarkers.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as exc:
-        raise BoilerplateError(f"{path}: cannot read the blocked-page markers: {exc}") from exc
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise BoilerplateError(f"{path}: {problems}") from None
+    markers = read_family_file(path, BlockedMarkers, "blocked-page markers")
     unknown = set(markers.kinds) - set(KINDS)
     if unknown:
         raise BoilerplateError(f"{path}: unknown kinds {sorted(unknown)} (known: {', '.join(KINDS)})")

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from warehouse.ledger import latest_first
 from warehouse.models import CrawlRun, PartitionLock
 
 # Another process has the DuckDB file open (a load, a lock's heartbeat): wait that long.
@@ -54,7 +55,7 @@ def _read(
         func.row_number()
         .over(
             partition_by=(runs.c.site, runs.c.logical_date),
-            order_by=(runs.c.started_at.desc(), runs.c.finished_at.desc().nulls_last(), runs.c.run_id.desc()),
+            order_by=latest_first(runs),
         )
         .label("rank")
     )

@@ -51,6 +51,12 @@ def record_failed_run(
             write_validation_results(conn, site, day, run_id, results)
 
 
+def latest_first(runs) -> tuple:
+    """The order that makes a day's latest run its first: started last, then finished last
+    (a run still going sorts after), then the greatest run id."""
+    return (runs.c.started_at.desc(), runs.c.finished_at.desc().nulls_last(), runs.c.run_id.desc())
+
+
 def ledger(engine: Engine, site: str | None = None, day: date | None = None) -> list[dict[str, Any]]:
     """The latest run of each (site, day), oldest day first, with ``reconciles``."""
     runs = CrawlRun.__table__
@@ -58,7 +64,7 @@ def ledger(engine: Engine, site: str | None = None, day: date | None = None) -> 
         func.row_number()
         .over(
             partition_by=(runs.c.site, runs.c.logical_date),
-            order_by=(runs.c.started_at.desc(), runs.c.finished_at.desc().nulls_last(), runs.c.run_id.desc()),
+            order_by=latest_first(runs),
         )
         .label("rank")
     )
@@ -95,7 +101,7 @@ def recent_volumes(engine: Engine, site: str, before: date, days: int, *, count:
         func.row_number()
         .over(
             partition_by=runs.c.logical_date,
-            order_by=(runs.c.started_at.desc(), runs.c.finished_at.desc().nulls_last(), runs.c.run_id.desc()),
+            order_by=latest_first(runs),
         )
         .label("rank")
     )
