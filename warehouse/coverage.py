@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from warehouse.ledger import latest_first
+from warehouse.ledger import latest_runs
 from warehouse.models import CrawlRun, PartitionLock
 
 # Another process has the DuckDB file open (a load, a lock's heartbeat): wait that long.
@@ -51,24 +51,15 @@ def _read(
     engine: Engine, first: date, last: date, sites: list[str] | None, ignore_run: str | None
 ) -> LedgerWindow:
     runs = CrawlRun.__table__
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=(runs.c.site, runs.c.logical_date),
-            order_by=latest_first(runs),
-        )
-        .label("rank")
-    )
-    ranked = select(runs, rank).where(runs.c.logical_date >= first, runs.c.logical_date <= last)
+    in_window = [runs.c.logical_date >= first, runs.c.logical_date <= last]
     locks = PartitionLock.__table__
     held = select(locks.c.site, locks.c.logical_date, locks.c.run_id).where(
         locks.c.logical_date >= first, locks.c.logical_date <= last
     )
     if sites is not None:
-        ranked = ranked.where(runs.c.site.in_(sites))
+        in_window.append(runs.c.site.in_(sites))
         held = held.where(locks.c.site.in_(sites))
-    ranked = ranked.subquery()
-    latest = select(*(ranked.c[c.name] for c in runs.columns)).where(ranked.c.rank == 1)
+    latest = latest_runs(*in_window)
     window = LedgerWindow()
     with engine.begin() as conn:
         for row in conn.execute(latest).mappings():

@@ -57,28 +57,26 @@ def latest_first(runs) -> tuple:
     return (runs.c.started_at.desc(), runs.c.finished_at.desc().nulls_last(), runs.c.run_id.desc())
 
 
+def latest_runs(*conditions):
+    """The query of the latest run of each (site, day) among the ``crawl_runs`` rows meeting
+    ``conditions`` (on ``CrawlRun.__table__``'s columns); its columns are the table's."""
+    runs = CrawlRun.__table__
+    rank = func.row_number().over(
+        partition_by=(runs.c.site, runs.c.logical_date), order_by=latest_first(runs)
+    )
+    ranked = select(runs, rank.label("rank"))
+    ranked = (ranked.where(*conditions) if conditions else ranked).subquery()
+    return select(*(ranked.c[c.name] for c in runs.columns)).where(ranked.c.rank == 1)
+
+
 def ledger(engine: Engine, site: str | None = None, day: date | None = None) -> list[dict[str, Any]]:
     """The latest run of each (site, day), oldest day first, with ``reconciles``."""
     runs = CrawlRun.__table__
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=(runs.c.site, runs.c.logical_date),
-            order_by=latest_first(runs),
-        )
-        .label("rank")
-    )
-    ranked = select(runs, rank)
-    if site is not None:
-        ranked = ranked.where(runs.c.site == site)
+    conditions = [runs.c.site == site] if site is not None else []
     if day is not None:
-        ranked = ranked.where(runs.c.logical_date == day)
-    ranked = ranked.subquery()
-    query = (
-        select(*(ranked.c[c.name] for c in runs.columns))
-        .where(ranked.c.rank == 1)
-        .order_by(ranked.c.logical_date, ranked.c.site)
-    )
+        conditions.append(runs.c.logical_date == day)
+    latest = latest_runs(*conditions).subquery()
+    query = select(latest).order_by(latest.c.logical_date, latest.c.site)
     with engine.connect() as conn:
         rows = [dict(row) for row in conn.execute(query).mappings()]
     for row in rows:
