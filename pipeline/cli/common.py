@@ -21,6 +21,12 @@ out = Console(width=None if sys.stdout.isatty() else 140)
 
 SiteOpt = Annotated[str, typer.Option("--site", "-s", help="Site profile name, e.g. maghress-fr.")]
 DateOpt = Annotated[str, typer.Option("--date", "-d", help="Logical date (YYYY-MM-DD), site-local day.")]
+# A range of days over sites (`pressetl plan`, `pressetl coverage`).
+FirstDayOpt = Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")]
+LastDayOpt = Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD), inclusive.")]
+SitesOpt = Annotated[
+    list[str] | None, typer.Option("--site", "-s", help="A site (repeat for several); default: enabled.")
+]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last logical date of a range (inclusive).")]
 BaseUrlOpt = Annotated[
     str | None, typer.Option("--base-url", help="Serve the site from here instead (e.g. a devsite URL).")

@@ -11,7 +11,7 @@ import typer
 
 from core.profiles import ProfileError, load_profiles
 from pipeline.cli.app import app
-from pipeline.cli.common import console, out, parse_day, settings_of
+from pipeline.cli.common import FirstDayOpt, LastDayOpt, SitesOpt, console, out, parse_day, settings_of
 
 AIRFLOW_HEADING = "fill them with Airflow, one after another (Airflow runs one backfill of a DAG at a time):"
 
@@ -19,11 +19,9 @@ AIRFLOW_HEADING = "fill them with Airflow, one after another (Airflow runs one b
 @app.command()
 def coverage(
     ctx: typer.Context,
-    first: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
-    last: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD), inclusive.")],
-    sites: Annotated[
-        list[str] | None, typer.Option("--site", "-s", help="A site (repeat for several); default: enabled.")
-    ] = None,
+    first: FirstDayOpt,
+    last: LastDayOpt,
+    sites: SitesOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the grid, gaps and commands as JSON.")
     ] = False,

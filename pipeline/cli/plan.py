@@ -10,7 +10,7 @@ from rich.table import Table
 
 from core.profiles import ProfileError, load_profiles
 from pipeline.cli.app import app
-from pipeline.cli.common import console, out, parse_day, settings_of
+from pipeline.cli.common import FirstDayOpt, LastDayOpt, SitesOpt, console, out, parse_day, settings_of
 
 
 def _duration(seconds: float) -> str:
@@ -20,11 +20,9 @@ def _duration(seconds: float) -> str:
 @app.command()
 def plan(
     ctx: typer.Context,
-    first: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
-    last: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD), inclusive.")],
-    sites: Annotated[
-        list[str] | None, typer.Option("--site", "-s", help="A site (repeat for several); default: enabled.")
-    ] = None,
+    first: FirstDayOpt,
+    last: LastDayOpt,
+    sites: SitesOpt = None,
     today: Annotated[
         str | None, typer.Option(help="The day the sites' listings start from [default: today].")
     ] = None,
